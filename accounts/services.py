@@ -1,0 +1,195 @@
+"""Every change to users, companies, memberships, invitations and tokens."""
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from notifications.services import notify
+
+from . import audit
+from .models import ApiToken, Company, Invitation, Membership, User
+from .workspace import Workspace
+
+
+class AccountError(Exception):
+    """A change refused for a reason the user can read."""
+
+
+def notify_user(user: User, template: str, context: dict) -> None:
+    notify(user.email, template, context, language=user.language)
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:50] or "company"
+    slug, n = base, 1
+    while Company.objects.filter(slug=slug).exists() or slug == "my":
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+@transaction.atomic
+def register_company(*, user: User, name: str, country: str, segment: str) -> Company:
+    """A signed-in user registers a company and becomes its first admin; staff verify it."""
+    company = Company.objects.create(
+        name=name, slug=_unique_slug(name), country=country, segment=segment
+    )
+    Membership.objects.create(user=user, company=company, role=Membership.Role.ADMIN)
+    audit.record("company.registered", actor=user, obj=company,
+                 workspace=Workspace(user=user, company=company))
+    return company
+
+
+@transaction.atomic
+def verify_company(company: Company, *, by: User) -> None:
+    if company.is_verified:
+        return
+    company.is_verified = True
+    company.save(update_fields=["is_verified"])
+    audit.record("company.verified", actor=by, obj=company,
+                 workspace=Workspace(user=by, company=company))
+    for membership in company.memberships.filter(role=Membership.Role.ADMIN).select_related(
+        "user"
+    ):
+        notify_user(membership.user, "company_verified",
+                    {"company": company.name, "url": f"/company/{company.slug}/"})
+
+
+def _require_admin(company: Company, user: User) -> None:
+    is_admin = Membership.objects.filter(
+        company=company, user=user, role=Membership.Role.ADMIN
+    ).exists()
+    if not (is_admin or user.is_staff):
+        raise AccountError(_("Only the company's administrators may do this."))
+
+
+@transaction.atomic
+def invite_member(*, company: Company, email: str, role: str, by: User) -> tuple[Invitation, str]:
+    """Invite `email` to the company. Returns the invitation and its one-time token."""
+    _require_admin(company, by)
+    email = email.strip().lower()
+    if Membership.objects.filter(company=company, user__email__iexact=email).exists():
+        raise AccountError(_("%(email)s is already a member of this company.") % {"email": email})
+    Invitation.objects.pending().filter(company=company, email__iexact=email).update(
+        revoked_at=timezone.now()
+    )
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        company=company, email=email, role=role, invited_by=by,
+        token_hash=Invitation.hash_token(token),
+        expires_at=timezone.now() + timedelta(days=settings.INVITATION_EXPIRY_DAYS),
+    )
+    audit.record("company.member_invited", actor=by, obj=invitation,
+                 workspace=Workspace(user=by, company=company), email=email, role=role)
+    language = (
+        User.objects.filter(email__iexact=email).values_list("language", flat=True).first()
+        or by.language
+    )
+    notify(email, "invitation", {
+        "company": company.name,
+        "invited_by": by.get_full_name(),
+        "url": reverse("accounts:invitation", kwargs={"token": token}),
+        "expires": invitation.expires_at.date().isoformat(),
+    }, language=language)
+    return invitation, token
+
+
+def find_invitation(token: str) -> Invitation | None:
+    return (
+        Invitation.objects.select_related("company")
+        .filter(token_hash=Invitation.hash_token(token))
+        .first()
+    )
+
+
+@transaction.atomic
+def accept_invitation(invitation: Invitation, *, user: User) -> Membership:
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_pending:
+        raise AccountError(_("This invitation has already been used or has expired."))
+    if invitation.email.lower() != user.email.lower():
+        raise AccountError(
+            _("This invitation was sent to another email address. Sign in as %(email)s to "
+              "accept it.") % {"email": invitation.email}
+        )
+    membership, _created = Membership.objects.get_or_create(
+        user=user, company=invitation.company, defaults={"role": invitation.role}
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    workspace = Workspace(user=user, company=invitation.company)
+    audit.record("company.member_joined", actor=user, obj=membership, workspace=workspace,
+                 role=membership.role)
+    for admin in Membership.objects.filter(
+        company=invitation.company, role=Membership.Role.ADMIN
+    ).exclude(user=user).select_related("user"):
+        notify_user(admin.user, "member_joined", {
+            "company": invitation.company.name,
+            "member": user.get_full_name(),
+            "url": f"/company/{invitation.company.slug}/",
+        })
+    return membership
+
+
+def _other_admins(membership: Membership):
+    return Membership.objects.filter(
+        company=membership.company, role=Membership.Role.ADMIN
+    ).exclude(pk=membership.pk)
+
+
+@transaction.atomic
+def change_role(membership: Membership, *, role: str, by: User) -> Membership:
+    _require_admin(membership.company, by)
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.role == role:
+        return membership
+    if membership.is_admin and not _other_admins(membership).select_for_update().exists():
+        raise AccountError(_("A company needs at least one administrator."))
+    previous = membership.role
+    membership.role = role
+    membership.save(update_fields=["role"])
+    audit.record("company.role_changed", actor=by, obj=membership,
+                 workspace=Workspace(user=by, company=membership.company),
+                 previous=previous, role=role)
+    return membership
+
+
+@transaction.atomic
+def remove_member(membership: Membership, *, by: User) -> None:
+    _require_admin(membership.company, by)
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.is_admin and not _other_admins(membership).select_for_update().exists():
+        raise AccountError(_("A company needs at least one administrator."))
+    audit.record("company.member_removed", actor=by, obj=membership,
+                 workspace=Workspace(user=by, company=membership.company),
+                 member=membership.user.email)
+    membership.delete()
+
+
+@transaction.atomic
+def create_api_token(user: User, *, name: str, request=None) -> tuple[ApiToken, str]:
+    """A new personal token. The key is returned once and never stored."""
+    key = ApiToken.generate_key()
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=key[: ApiToken.PREFIX_LENGTH],
+        key_hash=ApiToken.hash_key(key),
+    )
+    audit.record("api_token.created", actor=user, obj=token, workspace=Workspace(user=user),
+                 request=request)
+    return token, key
+
+
+@transaction.atomic
+def revoke_api_token(token: ApiToken, *, by: User) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit.record("api_token.revoked", actor=by, obj=token,
+                     workspace=Workspace(user=token.user))

@@ -1,0 +1,36 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from . import services
+from .models import Notification
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "to", "template", "subject", "language", "status", "attempts",
+                    "sent_at"]
+    list_filter = ["status", "template", "language"]
+    search_fields = ["to", "template", "subject"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in Notification._meta.fields]
+    actions = ["send_again"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Queue failed notifications again"))
+    def send_again(self, request, queryset):
+        ids = list(queryset.filter(status=Notification.Status.FAILED).values_list("pk", flat=True))
+        Notification.objects.filter(pk__in=ids).update(
+            status=Notification.Status.PENDING, attempts=0
+        )
+        for pk in ids:
+            services.enqueue_delivery(pk)
+        self.message_user(
+            request,
+            ngettext("%d notification queued again.", "%d notifications queued again.",
+                     len(ids)) % len(ids),
+            messages.SUCCESS,
+        )

@@ -1,0 +1,142 @@
+"""The outbox: write a notification now, deliver it after commit through Celery."""
+
+import logging
+
+from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Notification
+
+logger = logging.getLogger(__name__)
+
+
+def notify(to: str, template: str, context: dict, language: str = "en") -> Notification:
+    """Queue the email `template` to `to`, rendered in `language` when it is sent.
+
+    `context` must be JSON: ids, strings and numbers, never model instances. The row is
+    written in the caller's transaction, so the email exists exactly when the change does.
+    """
+    notification = Notification.objects.create(
+        to=to, template=template, context=context, language=language or "en"
+    )
+    _enqueue_after_commit(notification.pk)
+    return notification
+
+
+def queue_message(message: EmailMessage, language: str = "en") -> list[Notification]:
+    """Queue an already rendered message (allauth's), one row per recipient."""
+    html = ""
+    if isinstance(message, EmailMultiAlternatives):
+        html = next((body for body, mime in message.alternatives if mime == "text/html"), "")
+    rows = [
+        Notification.objects.create(
+            to=recipient, language=language, subject=str(message.subject),
+            body_text=message.body, body_html=html,
+        )
+        for recipient in message.to
+    ]
+    for row in rows:
+        _enqueue_after_commit(row.pk)
+    return rows
+
+
+def _enqueue_after_commit(notification_id: int) -> None:
+    transaction.on_commit(lambda: enqueue_delivery(notification_id))
+
+
+def enqueue_delivery(notification_id: int) -> bool:
+    """Hand one notification to the broker. A broker outage is logged, not raised: the row
+    stays pending and the re-scan queues it again, so the user's action never fails."""
+    from .tasks import deliver_notification
+
+    Notification.objects.filter(pk=notification_id).update(queued_at=timezone.now())
+    try:
+        deliver_notification.apply_async((notification_id,), retry=False)
+    except Exception:
+        logger.warning("Broker unavailable; notification %s stays queued", notification_id,
+                       exc_info=True)
+        return False
+    return True
+
+
+class TemporaryDeliveryError(Exception):
+    """The mail server could not take the message now; the task retries with backoff."""
+
+
+def render(notification: Notification) -> EmailMultiAlternatives:
+    from django.conf import settings
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    if notification.template:
+        context = {
+            **notification.context,
+            "site_url": settings.SITE_URL,
+            "site_name": settings.SITE_NAME,
+        }
+        base = f"emails/{notification.template}"
+        with translation.override(notification.language):
+            subject = " ".join(render_to_string(f"{base}/subject.txt", context).split())
+            text = render_to_string(f"{base}/body.txt", context)
+            html = render_to_string(f"{base}/body.html", context)
+    else:
+        subject, text, html = notification.subject, notification.body_text, notification.body_html
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[notification.to])
+    if html:
+        message.attach_alternative(html, "text/html")
+    return message
+
+
+def deliver(notification_id: int) -> bool:
+    """Send one pending notification at most once; True when this call sent it.
+
+    The row is claimed under `select_for_update(skip_locked=True)`, so a redelivered or
+    re-queued task finds it locked or already sent and does nothing.
+    """
+    from django.conf import settings
+
+    temporary_error = None
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(pk=notification_id, status=Notification.Status.PENDING)
+            .first()
+        )
+        if notification is None:
+            return False
+        notification.attempts += 1
+        try:
+            message = render(notification)
+        except Exception as exc:
+            logger.exception("Notification %s cannot be rendered", notification_id)
+            notification.status = Notification.Status.FAILED
+            notification.last_error = f"render: {exc}"[:2000]
+            notification.save(update_fields=["status", "attempts", "last_error"])
+            return False
+        try:
+            message.send()
+        except OSError as exc:  # smtplib.SMTPException and socket errors are OSErrors
+            notification.last_error = str(exc)[:2000]
+            if notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+                notification.status = Notification.Status.FAILED
+                logger.error("Notification %s failed for good: %s", notification_id, exc)
+            else:
+                temporary_error = exc
+            notification.save(update_fields=["status", "attempts", "last_error"])
+        else:
+            notification.status = Notification.Status.SENT
+            notification.sent_at = timezone.now()
+            notification.save(update_fields=["status", "attempts", "sent_at"])
+    if temporary_error is not None:
+        raise TemporaryDeliveryError(str(temporary_error)) from temporary_error
+    return True
+
+
+def requeue_pending(older_than) -> int:
+    """Queue again what is still pending since before `older_than` (the broker was down,
+    or a worker died with it). Returns how many were handed to the broker."""
+    stale = Notification.objects.pending().filter(
+        created_at__lt=older_than
+    ).exclude(queued_at__gte=older_than).values_list("pk", flat=True)
+    return sum(enqueue_delivery(pk) for pk in list(stale[:1000]))

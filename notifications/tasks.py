@@ -1,0 +1,30 @@
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from . import services
+from .models import Notification
+
+
+@shared_task(bind=True, max_retries=5, acks_late=True)
+def deliver_notification(self, notification_id: int) -> bool:
+    try:
+        return services.deliver(notification_id)
+    except services.TemporaryDeliveryError as exc:
+        raise self.retry(exc=exc, countdown=min(30 * 2**self.request.retries, 3600)) from exc
+
+
+@shared_task
+def requeue_pending_notifications() -> int:
+    return services.requeue_pending(timezone.now() - settings.NOTIFICATION_REQUEUE_AFTER)
+
+
+@shared_task
+def purge_old_notifications() -> int:
+    cutoff = timezone.now() - timedelta(days=settings.NOTIFICATION_RETENTION_DAYS)
+    deleted, _ = Notification.objects.filter(
+        status=Notification.Status.SENT, sent_at__lt=cutoff
+    ).delete()
+    return deleted

@@ -1,0 +1,91 @@
+"""Fixtures for the whole suite, and the rule that a test needing a missing service skips
+with its reason, except under REQUIRE_ALL_TESTS=1 (CI), where such a skip fails the run."""
+
+import os
+import shutil
+from functools import cache
+
+import pytest
+from django.conf import settings
+
+REQUIRE_ALL_TESTS = os.environ.get("REQUIRE_ALL_TESTS") == "1"
+CHROMIUM = "/usr/bin/chromium"
+
+
+@cache
+def _redis_available() -> str | None:
+    """None when Redis answers, else the reason it does not."""
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        return "REDIS_URL is not set"
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        return f"Redis at {url} does not answer ({exc})"
+    return None
+
+
+def _missing(marker: str) -> str | None:
+    if marker == "postgres":
+        if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+            return "needs PostgreSQL: DATABASE_URL does not point at a PostgreSQL server"
+    elif marker == "redis":
+        reason = _redis_available()
+        return f"needs Redis: {reason}" if reason else None
+    elif marker == "worker":
+        if shutil.which("redis-server") is None:
+            return "needs redis-server on PATH to start a private broker"
+    elif marker == "browser" and not os.path.exists(CHROMIUM):
+        return f"needs Debian's chromium at {CHROMIUM}"
+    return None
+
+
+def pytest_runtest_setup(item):
+    for marker in ("postgres", "redis", "worker", "browser"):
+        if item.get_closest_marker(marker) and (reason := _missing(marker)):
+            if REQUIRE_ALL_TESTS:
+                pytest.fail(f"REQUIRE_ALL_TESTS=1 but this test {reason}", pytrace=False)
+            pytest.skip(reason)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if REQUIRE_ALL_TESTS and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"REQUIRE_ALL_TESTS=1 forbids skipping: {report.longrepr}"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache_and_files(settings, tmp_path):
+    """Rate-limit counters and uploads of one test never leak into another."""
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None},
+        },
+    }
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def run_outbox(mailoutbox):
+    """Deliver every pending notification, as the worker would; returns the mail outbox."""
+    from notifications.models import Notification
+    from notifications.services import deliver
+
+    def run():
+        for pk in Notification.objects.pending().order_by("pk").values_list("pk", flat=True):
+            deliver(pk)
+        return mailoutbox
+
+    return run
