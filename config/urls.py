@@ -8,6 +8,9 @@ from . import views
 
 api_v1 = [
     path("", include("accounts.api")),
+    path("", include("licensing.api")),
+    path("", include("helpdesk.api")),
+    path("", include("feedback.api")),
 ]
 
 urlpatterns = [
@@ -20,6 +23,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"),
          name="api-docs"),
     path("", include("accounts.urls")),
+    path("", include("licensing.urls")),
+    path("", include("helpdesk.urls")),
+    path("", include("feedback.urls")),
 ]
 
 handler400 = "config.views.bad_request"
