@@ -1,0 +1,38 @@
+"""Activation codes: `XXXXX-XXXXX-XXXXX-XXXXX` of A-Z and 0-9."""
+
+import re
+import secrets
+import string
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+KEY_FORMAT = "XXXXX-XXXXX-XXXXX-XXXXX"
+_ALPHABET = string.ascii_uppercase + string.digits
+_KEY_CHARS = re.compile(r"^[A-Z0-9]{20}$")
+_SEPARATORS = re.compile(r"[\s\-‐‑‒–—_]+")
+
+
+def normalize_key(raw) -> str:
+    """The canonical form of a typed key (case, spaces and dashes do not matter).
+
+    Raises ValidationError, with the expected form in the message, before anything is
+    looked up, so a malformed key never reaches the database.
+    """
+    if not isinstance(raw, str) or len(raw) > 64:
+        raise ValidationError(_invalid_message(), code="invalid_key")
+    compact = _SEPARATORS.sub("", raw.strip().upper())
+    if not _KEY_CHARS.match(compact):
+        raise ValidationError(_invalid_message(), code="invalid_key")
+    return "-".join(compact[i : i + 5] for i in range(0, 20, 5))
+
+
+def _invalid_message():
+    return _("An activation code looks like %(form)s (letters A-Z and digits).") % {
+        "form": KEY_FORMAT
+    }
+
+
+def generate_key() -> str:
+    compact = "".join(secrets.choice(_ALPHABET) for _ in range(20))
+    return "-".join(compact[i : i + 5] for i in range(0, 20, 5))
