@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 KEY_FORMAT = "XXXXX-XXXXX-XXXXX-XXXXX"
 _ALPHABET = string.ascii_uppercase + string.digits
 _KEY_CHARS = re.compile(r"^[A-Z0-9]{20}$")
-_SEPARATORS = re.compile(r"[\s\-‐‑‒–—_]+")
+_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015_]+")  # dashes a phone or word processor may type
 
 
 def normalize_key(raw) -> str:

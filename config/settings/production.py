@@ -1,8 +1,9 @@
 """DJANGO_ENV=production: secrets required, HTTPS everywhere, staff need MFA."""
 
+from config.environment import ConfigurationError
+
 from .base import *  # noqa: F403
 from .base import env
-from config.environment import ConfigurationError
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if len(SECRET_KEY) < 50:
