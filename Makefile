@@ -21,7 +21,7 @@ $(VENV)/.installed: requirements.lock | $(BIN)/activate
 install: $(VENV)/.installed
 
 messages: install
-	$(BIN)/pybabel compile --domain django --directory locale --statistics 2>&1 | tail -n 2
+	$(BIN)/pybabel compile --domain django --directory locale --statistics
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput

@@ -1,8 +1,77 @@
+import zoneinfo
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+from django_countries.fields import LazyTypedChoiceField
+
+from .models import Company, CompanySegment, Membership
 
 
 class LanguageForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+def _time_zone_choices():
+    return [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz]
+
+
+class ProfileForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
+    country = LazyTypedChoiceField(label=_("Country"), choices=countries)
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=_time_zone_choices)
+
+
+class CompanyRegistrationForm(forms.Form):
+    name = forms.CharField(label=_("Company name"), max_length=200)
+    country = LazyTypedChoiceField(label=_("Country"), choices=countries,
+                                   initial=settings.DEFAULT_COUNTRY)
+    segment = forms.ChoiceField(label=_("Size"), choices=CompanySegment)
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError(_("Enter the company's name."))
+        return name
+
+
+class CompanyNameForm(forms.ModelForm):
+    class Meta:
+        model = Company
+        fields = ["name"]
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Email"), max_length=254)
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role,
+                             initial=Membership.Role.MEMBER)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role)
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100,
+                           help_text=_("What the token is for, e.g. the script that uses it."))
+
+
+class EraseAccountForm(forms.Form):
+    password = forms.CharField(label=_("Your password"), widget=forms.PasswordInput,
+                               max_length=256)
+    confirm = forms.BooleanField(
+        label=_("I understand that my personal data will be erased and I will be signed out.")
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("The password is not correct."))
+        return password

@@ -193,3 +193,65 @@ def revoke_api_token(token: ApiToken, *, by: User) -> None:
         token.save(update_fields=["revoked_at"])
         audit.record("api_token.revoked", actor=by, obj=token,
                      workspace=Workspace(user=token.user))
+
+
+def _last_admin_companies(user: User) -> list[Company]:
+    """Companies where `user` is the only administrator."""
+    return [
+        m.company
+        for m in Membership.objects.filter(user=user, role=Membership.Role.ADMIN)
+        .select_related("company")
+        if not _other_admins(m).exists()
+    ]
+
+
+@transaction.atomic
+def update_profile(user: User, *, full_name: str, country: str, language: str,
+                   time_zone: str) -> User:
+    user.full_name = full_name
+    user.country = country
+    user.language = language
+    user.time_zone = time_zone
+    user.save(update_fields=["full_name", "country", "language", "time_zone"])
+    return user
+
+
+@transaction.atomic
+def rename_company(company: Company, *, name: str, by: User) -> Company:
+    _require_admin(company, by)
+    previous = company.name
+    company.name = name
+    company.save(update_fields=["name"])
+    audit.record("company.renamed", actor=by, obj=company,
+                 workspace=Workspace(user=by, company=company), previous=previous)
+    return company
+
+
+@transaction.atomic
+def erase_account(user: User) -> None:
+    """Erase a person's personal data while their requests stay, anonymised.
+
+    The user row stays so requests, messages and audit events keep their shape; what
+    identifies the person (email, name, sign-in methods, tokens, memberships) goes.
+    """
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+
+    blocking = _last_admin_companies(user)
+    if blocking:
+        raise AccountError(
+            _("You are the only administrator of %(companies)s. Make someone else an "
+              "administrator first.") % {"companies": ", ".join(c.name for c in blocking)}
+        )
+    audit.record("account.erased", actor=None, obj=user, workspace=Workspace(user=user))
+    EmailAddress.objects.filter(user=user).delete()
+    Authenticator.objects.filter(user=user).delete()
+    ApiToken.objects.filter(user=user).delete()
+    Membership.objects.filter(user=user).delete()
+    Invitation.objects.filter(email__iexact=user.email).update(revoked_at=timezone.now())
+    user.email = f"erased-{user.pk}@invalid.example"
+    user.full_name = ""
+    user.is_active = False
+    user.set_unusable_password()
+    user.erased_at = timezone.now()
+    user.save()
