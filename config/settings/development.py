@@ -19,3 +19,7 @@ def _local_secret_key() -> str:
 
 
 SECRET_KEY = env.str("SECRET_KEY", default="") or _local_secret_key()
+
+# Static files straight from the app folders, without collectstatic, outside production.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
