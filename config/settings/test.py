@@ -12,3 +12,6 @@ CELERY_TASK_EAGER_PROPAGATES = True
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
+if not REDIS_URL:  # noqa: F405
+    # Pure tests need no database to clear the cache between tests.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
