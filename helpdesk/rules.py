@@ -1,0 +1,173 @@
+"""The Support Rules as versioned data: loading the published set, publishing, drafting a
+new version, and turning a clause's text into paragraphs and lists for display."""
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import audit
+
+from . import rules_text
+from .models import Clause, RuleSet
+
+
+def current_rule_set() -> RuleSet | None:
+    """The rule set in force today (the newest published one already effective)."""
+    return RuleSet.objects.current()
+
+
+@transaction.atomic
+def load_published_rules() -> RuleSet:
+    """Create or bring up to date the rule set of `rules_text` and publish it.
+
+    Idempotent: the rule set is keyed by its version and each clause by (rule set, label),
+    so running it again changes no row count. Returns the rule set in force afterwards
+    (the loaded one, unless a newer published version has already taken effect).
+    """
+    rule_set, _ = RuleSet.objects.update_or_create(
+        version=rules_text.VERSION,
+        defaults={
+            "title": rules_text.TITLE,
+            "title_ms": rules_text.TITLE_MS,
+            "effective_from": rules_text.EFFECTIVE_FROM,
+            "is_published": True,
+        },
+    )
+    for position, clause in enumerate(rules_text.CLAUSES, start=1):
+        Clause.objects.update_or_create(
+            rule_set=rule_set,
+            label=clause.label,
+            defaults={
+                "is_unnumbered": clause.is_unnumbered,
+                "title": clause.title,
+                "title_ms": clause.title_ms,
+                "text": clause.text,
+                "text_ms": clause.text_ms,
+                # Steps of ten leave room for staff to insert clauses in between.
+                "position": position * 10,
+            },
+        )
+    return current_rule_set() or rule_set
+
+
+class RulesError(Exception):
+    """A rule-set change that is not allowed; the message is meant for staff."""
+
+
+def publish_rule_set(rule_set: RuleSet, *, by=None, request=None) -> bool:
+    """Publish a draft rule set. Returns False when it was already published.
+
+    A published version is readable at /rules/<version>/ from then on, and becomes the one
+    in force on its effective date.
+    """
+    with transaction.atomic():
+        locked = RuleSet.objects.select_for_update().get(pk=rule_set.pk)
+        if locked.is_published:
+            return False
+        if not locked.clauses.exists():
+            raise RulesError(
+                _("Rule set %(version)s has no clauses, so it was not published.")
+                % {"version": locked.version}
+            )
+        locked.is_published = True
+        locked.save(update_fields=["is_published"])
+        audit.record(
+            "rules.published",
+            actor=by,
+            obj=locked,
+            request=request,
+            version=locked.version,
+            effective_from=locked.effective_from.isoformat(),
+        )
+    rule_set.is_published = True
+    return True
+
+
+def copy_as_draft(rule_set: RuleSet, *, by=None, request=None) -> RuleSet:
+    """A new unpublished rule set with the same clauses, effective today, to be edited into
+    the next version. Its version is today's date (with a suffix if that is taken)."""
+    today = timezone.localdate()
+    with transaction.atomic():
+        version = today.isoformat()
+        suffix = 1
+        while RuleSet.objects.filter(version=version).exists():
+            suffix += 1
+            version = f"{today.isoformat()}-{suffix}"
+        draft = RuleSet.objects.create(
+            version=version,
+            title=rule_set.title,
+            title_ms=rule_set.title_ms,
+            effective_from=today,
+            is_published=False,
+        )
+        Clause.objects.bulk_create(
+            Clause(
+                rule_set=draft,
+                label=c.label,
+                is_unnumbered=c.is_unnumbered,
+                title=c.title,
+                title_ms=c.title_ms,
+                text=c.text,
+                text_ms=c.text_ms,
+                position=c.position,
+            )
+            for c in rule_set.clauses.all()
+        )
+        audit.record(
+            "rules.drafted",
+            actor=by,
+            obj=draft,
+            request=request,
+            version=draft.version,
+            copied_from=rule_set.version,
+        )
+    return draft
+
+
+# Display ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ListItem:
+    text: str
+    children: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Block:
+    """A paragraph (`items` empty) or a list (`text` empty)."""
+
+    text: str = ""
+    items: list[ListItem] = field(default_factory=list)
+
+    @property
+    def is_list(self) -> bool:
+        return bool(self.items)
+
+
+def text_blocks(text: str) -> list[Block]:
+    """Split a clause text into paragraphs and lists: a line starting with "- " is a list
+    item, one starting with whitespace and "- " an item of the previous item's sub-list,
+    any other non-empty line a paragraph."""
+    blocks: list[Block] = []
+    for raw in text.replace("\r\n", "\n").split("\n"):
+        line = raw.strip()
+        if not line:
+            continue
+        is_item = line.startswith("- ") or line == "-"
+        if not is_item:
+            blocks.append(Block(text=line))
+            continue
+        item_text = line[2:].strip()
+        nested = raw[:1].isspace()
+        if not blocks or not blocks[-1].is_list:
+            blocks.append(Block())
+            nested = False
+        items = blocks[-1].items
+        if nested and items:
+            items[-1].children.append(item_text)
+        else:
+            items.append(ListItem(text=item_text))
+    return blocks
