@@ -1,6 +1,7 @@
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, serializers, status, viewsets
+from rest_framework.fields import empty
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
@@ -17,8 +18,12 @@ class WorkspaceField(serializers.CharField):
         kwargs.setdefault("help_text", '"my" for the home workspace, or a company slug.')
         super().__init__(**kwargs)
 
-    def to_internal_value(self, data):
-        slug = super().to_internal_value(data)
+    def run_validation(self, data=empty):
+        # The slug is checked as a string (type, length) first and resolved last, so the
+        # length validator never sees a Workspace.
+        slug = super().run_validation(data)
+        if slug is None or slug is empty:
+            return slug
         return resolve_workspace(self.context["request"].user, slug)
 
 

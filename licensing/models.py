@@ -1,6 +1,7 @@
 from datetime import date
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -38,6 +39,24 @@ class PaidServiceCode(models.TextChoices):
     SUPPORT_EXTENSION = "support_extension", _("Support extension")
 
 
+class ProductQuerySet(models.QuerySet):
+    def listed(self):
+        return self.filter(is_active=True)
+
+    def visible_to(self, user):
+        """The catalogue is the same for every signed-in user: the listed products."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.listed()
+
+    def with_catalogue(self):
+        """Versions and their requirements in two queries, for lists and decisions."""
+        return self.prefetch_related(
+            models.Prefetch("versions", queryset=ProductVersion.objects.order_by(
+                "-release_date", "-pk").prefetch_related("requirements"))
+        )
+
+
 class Product(models.Model):
     """Supported software of clauses 3.1 / 3.2, with its own terms where they differ (3.4)."""
 
@@ -52,6 +71,8 @@ class Product(models.Model):
     )
     special_terms_url = models.URLField(_("special support terms link"), blank=True)
     is_active = models.BooleanField(_("listed"), default=True)
+
+    objects = ProductQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("product")
@@ -154,6 +175,11 @@ class SupportPlan(models.Model):
 
 
 class PaidServiceQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(is_active=True)
+
     def offered_in(self, country: str):
         """Services offered in `country` (clause 5.2); an empty country list means everywhere."""
         return self.filter(is_active=True).filter(
@@ -182,6 +208,36 @@ class PaidService(models.Model):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        # Clause 4.3.2 offers a support extension to everyone, so it cannot be limited.
+        if self.code == PaidServiceCode.SUPPORT_EXTENSION and self.countries:
+            raise ValidationError(
+                {"countries": _("A support extension is offered in every country; leave the "
+                                "list empty.")}
+            )
+
+    def is_offered_in(self, country: str) -> bool:
+        return self.is_active and (
+            not self.countries or country in {c.code for c in self.countries}
+        )
+
+    @property
+    def localized_name(self) -> str:
+        """The name in the active language: the translated label of its code (the English
+        name staff typed stays in `name` for the admin)."""
+        return str(PaidServiceCode(self.code).label)
+
+
+class RequestCategoryQuerySet(models.QuerySet):
+    def listed(self):
+        return self.filter(is_active=True)
+
+    def visible_to(self, user):
+        """Categories and topics are the same for every signed-in user: the listed ones."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.listed()
+
 
 class RequestCategory(models.Model):
     """A category covered by Standard Support (4.1.x) or a topic it does not cover (4.2.x)."""
@@ -201,6 +257,8 @@ class RequestCategory(models.Model):
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     is_active = models.BooleanField(_("listed"), default=True)
+
+    objects = RequestCategoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("request category")
