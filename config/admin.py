@@ -2,29 +2,61 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 
 class PortalAdminSite(admin.AdminSite):
     """The support staff's workplace. Staff sign in through allauth (rate limits and MFA
     apply); where ADMIN_REQUIRES_MFA is on, staff without TOTP are sent to set it up."""
 
-    site_header = _("Support desk")
-    site_title = _("Support desk")
-    index_title = _("Dashboard")
+    # Lazy: the class is built once, at import, before any request picks a language.
+    site_header = gettext_lazy("Support desk")
+    site_title = gettext_lazy("Support desk")
+    index_title = gettext_lazy("Dashboard")
+
+    def _safe_next(self, request) -> str:
+        target = request.GET.get(REDIRECT_FIELD_NAME, "")
+        if target and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return target
+        return reverse("admin:index", current_app=self.name)
 
     def login(self, request, extra_context=None):
-        if request.user.is_authenticated and not request.user.is_staff:
+        """The admin has no login form of its own: staff sign in through allauth."""
+        user = request.user
+        if user.is_authenticated:
+            if self.has_permission(request):
+                return redirect(self._safe_next(request))
             return redirect("accounts:home")
-        return redirect(f"{reverse('account_login')}?next={request.get_full_path()}")
+        return redirect_to_login(self._safe_next(request), reverse("account_login"))
+
+    def index(self, request, extra_context=None):
+        from helpdesk.dashboard import staff_dashboard  # apps load after the admin site
+
+        extra_context = {**(extra_context or {}),
+                         "helpdesk_dashboard": staff_dashboard(request.user)}
+        return super().index(request, extra_context)
 
     def admin_view(self, view, cacheable=False):
         wrapped = super().admin_view(view, cacheable)
 
         def guarded(request, *args, **kwargs):
             user = request.user
+            if not self.has_permission(request) and request.path != reverse(
+                "admin:logout", current_app=self.name
+            ):
+                # Straight to allauth's login with the page asked for as `next` (one hop,
+                # no nested admin login URL); signed-in non-staff go to their portal.
+                if user.is_authenticated:
+                    return redirect("accounts:home")
+                return redirect_to_login(request.get_full_path(), reverse("account_login"))
             if (
                 settings.ADMIN_REQUIRES_MFA
                 and user.is_authenticated

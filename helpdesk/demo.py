@@ -1,0 +1,166 @@
+"""Demo queues, the demo agent and a few requests in every state (DESIGN.md section 8).
+
+Runs after accounts.demo and licensing.demo. Requests are filed and moved through their
+states by `helpdesk.services`, as people would, so the demo shows real timelines and
+emails. Idempotent: a demo request is found again by its requester and subject.
+"""
+
+import os
+from datetime import timedelta
+
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from accounts.demo import _user
+from accounts.models import Segment
+from accounts.workspace import Workspace, resolve_workspace
+from licensing.models import OperatingSystem, RequestCategory
+
+from . import services
+from .groups import AGENTS, SUPERVISORS, sync_staff_groups
+from .models import Queue, QueueRoute, SupportRequest
+from .rules import load_published_rules
+
+QUEUES = [
+    # name, segment, default for the segment
+    ("Home and mobile", Segment.HOME, True),
+    ("Small business", Segment.SMALL_BUSINESS, True),
+    ("Medium and large business", Segment.MEDIUM_LARGE_BUSINESS, True),
+    ("Virus lab", Segment.HOME, False),
+]
+# Samples go to the virus lab whatever the segment (4.1.2 a, b).
+LAB_CATEGORIES = ["false_positive", "undetected_malware"]
+
+
+def _queues(agent, supervisor) -> dict[str, Queue]:
+    queues = {}
+    for name, segment, is_default in QUEUES:
+        queue, _ = Queue.objects.get_or_create(
+            name=name, defaults={"segment": segment, "is_default": is_default})
+        queue.agents.add(agent)
+        queue.supervisors.add(supervisor)
+        queues[name] = queue
+    for code in LAB_CATEGORIES:
+        category = RequestCategory.objects.filter(code=code).first()
+        if category is not None:
+            QueueRoute.objects.get_or_create(category=category, segment="",
+                                             defaults={"queue": queues["Virus lab"]})
+    return queues
+
+
+def _file(user, workspace, subject, *, category="malfunction", product=None, version=None,
+          os=OperatingSystem.WINDOWS, os_version="11", licence_key=None,
+          description="") -> tuple[SupportRequest, bool]:
+    existing = SupportRequest.objects.filter(requester=user, subject=subject).first()
+    if existing is not None:
+        return existing, False
+    category = RequestCategory.objects.get(code=category)
+    needs_product = category.in_scope and category.needs_product
+    request = services.file_request(
+        by=user, workspace=workspace, category=category, subject=subject,
+        description=description or f"{subject}. It started after the last update.",
+        product=product if needs_product else None,
+        version=version if needs_product else None,
+        os=os if needs_product else "", os_version=os_version if needs_product else "",
+        licence_key=licence_key)
+    return request, True
+
+
+def _age(request: SupportRequest, **fields) -> None:
+    """Move a demo request's clocks into the past, so timed states look real."""
+    SupportRequest.objects.filter(pk=request.pk).update(**fields)
+
+
+def seed(demo: dict, out) -> None:
+    load_published_rules()
+    sync_staff_groups()
+    password = os.environ.get("DEMO_PASSWORD", "demo-pass-2026")
+    agent = _user("agent@example.com", password, full_name="Amir Agent", is_staff=True)
+    agent.groups.add(Group.objects.get(name=AGENTS))
+    staff = demo["staff"]
+    staff.groups.add(Group.objects.get(name=SUPERVISORS))
+    _queues(agent, staff)
+    demo.update(agent=agent)
+
+    if "home_version" not in demo or "business_version" not in demo:
+        out("Helpdesk: no demo catalogue, so no demo requests.")
+        return
+    home, acme_member, acme_admin, globex_admin = (
+        demo["home"], demo["acme_member"], demo["acme_admin"], demo["globex_admin"])
+    home_ws = Workspace(user=home)
+    acme_member_ws = resolve_workspace(acme_member, "acme")
+    acme_admin_ws = resolve_workspace(acme_admin, "acme")
+    globex_ws = resolve_workspace(globex_admin, "globex")
+    home_product = {"product": demo["home_product"], "version": demo["home_version"]}
+    business = {"product": demo["business_product"], "version": demo["business_version"]}
+    made = 0
+
+    # new
+    _r, created = _file(home, home_ws, "Scan stops at 40 per cent", **home_product)
+    made += created
+
+    # open: an agent took it and answered
+    r, created = _file(acme_member, acme_member_ws, "Update fails with error 1603", **business)
+    if created:
+        services.assign_to_me(r, by=agent)
+        services.add_reply(r, by=agent, body="Thank you. Which build of Windows is it?")
+        services.add_reply(r, by=acme_member, body="Windows 11 23H2.")
+        services.add_reply(r, by=agent, internal=True,
+                           body="Looks like the known installer issue; checking with L2.")
+        made += 1
+
+    # waiting on the customer: a utility run (6.2)
+    r, created = _file(acme_admin, acme_admin_ws, "Endpoint agent uses 100% CPU", **business)
+    if created:
+        services.assign_to_me(r, by=agent)
+        services.request_utility_run(
+            r, by=agent, utility="GetSystemInfo",
+            url="https://support.kaspersky.com/common/diagnostics/3632",
+            instructions="Run GetSystemInfo on an affected computer and upload the report.")
+        made += 1
+
+    # waiting, reminded, then closed for no response (6.4)
+    r, created = _file(home, home_ws, "Licence not recognised after reinstall",
+                       **home_product)
+    if created:
+        services.assign_to_me(r, by=agent)
+        services.set_no_guarantee_flag(
+            r, by=agent, clause="4.4.5",
+            note="We need the application's trace logs to reproduce the problem.")
+        services.request_information(r, by=agent, body="Please send the trace logs.")
+        long_ago = timezone.now() - timedelta(days=30)
+        _age(r, waiting_since=long_ago, reminded_at=long_ago + timedelta(days=3))
+        services.close_for_no_response(r.pk)
+        made += 1
+
+    # resolved (within the reopen window)
+    r, created = _file(globex_admin, globex_ws, "Database update stuck at 0%",
+                       category="database_update", **business)
+    if created:
+        services.assign_to_me(r, by=agent)
+        services.resolve_request(r, by=agent,
+                                 note="The update server address was blocked by the proxy; "
+                                 "allow it and run the update again.")
+        made += 1
+
+    # closed after the reopen window
+    r, created = _file(acme_member, acme_member_ws, "Where do I download the installer?",
+                       category="howto_download")
+    if created:
+        services.assign_to_me(r, by=agent)
+        services.resolve_request(r, by=agent, note="From the CompanyAccount downloads page.")
+        _age(r, resolved_at=timezone.now() - timedelta(days=30))
+        services.close_after_reopen_window(r.pk)
+        made += 1
+
+    # rejected under a clause
+    r, created = _file(globex_admin, globex_ws, "Please configure our firewall rules",
+                       **business)
+    if created:
+        services.reject_request(
+            r, by=agent, clause="4.2.2",
+            reason="Configuring your devices is not covered by Standard Support (4.2.2); "
+            "Professional Services can help.")
+        made += 1
+
+    out(f"Helpdesk: queues, agent@example.com (group {AGENTS}) and {made} new demo requests.")

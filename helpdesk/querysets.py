@@ -1,0 +1,102 @@
+"""Reads of the helpdesk, scoped to who asks: a row outside the caller's reach is simply not
+in the queryset, so views and the API answer 404 for it without a separate check."""
+
+from django.db import models
+from django.db.models import Q
+
+from accounts.models import Membership
+
+
+def is_helpdesk_staff(user) -> bool:
+    """Support staff who may read every request (the Agents and Supervisors groups)."""
+    return bool(
+        user.is_authenticated and user.is_active and user.is_staff
+        and user.has_perm("helpdesk.view_supportrequest")
+    )
+
+
+def customer_requests_q(user, prefix: str = "") -> Q:
+    """A home user's own home requests; in a company, admins reach all of the company's
+    requests and members only those they filed."""
+    administered = Membership.objects.filter(user=user, role=Membership.Role.ADMIN).values(
+        "company_id"
+    )
+    member_of = Membership.objects.filter(user=user).values("company_id")
+    return (
+        Q(**{f"{prefix}company__isnull": True, f"{prefix}home_user": user})
+        | Q(**{f"{prefix}company__in": administered})
+        | Q(**{f"{prefix}company__in": member_of, f"{prefix}requester": user})
+    )
+
+
+class SupportRequestQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if is_helpdesk_staff(user):
+            return self.all()
+        return self.filter(customer_requests_q(user))
+
+    def in_workspace(self, workspace):
+        return self.filter(**workspace.owner_filter())
+
+    def active(self):
+        from .models import SupportRequest
+
+        return self.filter(status__in=SupportRequest.ACTIVE_STATUSES)
+
+    def for_list(self):
+        """Everything a list row shows, in one query."""
+        return self.select_related("company", "home_user", "requester", "category", "queue",
+                                   "assignee", "plan")
+
+    def for_detail(self):
+        from .models import NoGuaranteeFlag, UtilityRequest
+
+        return self.for_list().select_related(
+            "product", "version", "rule_set", "follows_up", "merged_into", "licence"
+        ).prefetch_related(
+            models.Prefetch("no_guarantee_flags",
+                            queryset=NoGuaranteeFlag.objects.order_by("clause")),
+            models.Prefetch("utility_requests",
+                            queryset=UtilityRequest.objects.order_by("created_at")),
+        )
+
+
+class MessageQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Messages of the requests the user reaches; customers never see internal notes."""
+        if not user.is_authenticated:
+            return self.none()
+        if is_helpdesk_staff(user):
+            return self.all()
+        return self.filter(customer_requests_q(user, "request__")).public()
+
+    def public(self):
+        return self.filter(is_internal=False)
+
+
+class AttachmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Attachments of the requests the user reaches; customers never see files on
+        internal notes (samples are listed, as metadata only)."""
+        if not user.is_authenticated:
+            return self.none()
+        if is_helpdesk_staff(user):
+            return self.all()
+        return self.filter(customer_requests_q(user, "request__")).public()
+
+    def public(self):
+        return self.filter(Q(message__isnull=True) | Q(message__is_internal=False))
+
+    def samples(self):
+        return self.filter(is_sample=True)
+
+
+class TimelineEventQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if is_helpdesk_staff(user):
+            return self.all()
+        return self.filter(customer_requests_q(user, "request__"), is_internal=False)

@@ -1,0 +1,124 @@
+"""A small world for the helpdesk: a home user, Acme (admin and two members) and Globex
+(admin) with valid licences, the published rules, a queue per segment with one agent in
+them, an agent outside them, and a supervisor."""
+
+from types import SimpleNamespace
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.models import CompanySegment, Segment
+from accounts.workspace import Workspace, resolve_workspace
+from helpdesk import services
+from helpdesk.rules import load_published_rules
+from licensing.models import OperatingSystem, ProductKind, ProductSegment, RequestCategory
+from tests.accounts.factories import CompanyFactory, MembershipFactory, UserFactory
+from tests.licensing.factories import (
+    LicenceFactory,
+    PremiumPlanFactory,
+    ProductFactory,
+    ProductVersionFactory,
+    SupportPlanFactory,
+    SystemRequirementFactory,
+)
+
+from .factories import AgentFactory, QueueFactory, supervisor
+
+
+def category(code: str) -> RequestCategory:
+    return RequestCategory.objects.get(code=code)
+
+
+def _version(product, number, **requirements):
+    version = ProductVersionFactory(product=product, version=number)
+    for os, minimum in requirements.items():
+        SystemRequirementFactory(version=version, os=os, min_os_version=minimum)
+    return version
+
+
+@pytest.fixture
+def hd(db):
+    w = SimpleNamespace()
+    w.rules = load_published_rules()
+    w.standard = SupportPlanFactory()
+    w.premium = PremiumPlanFactory()
+
+    w.home_product = ProductFactory(code="home-premium", name="Home Premium")
+    w.home_v = _version(w.home_product, "21.21", windows="10")
+    w.free = ProductFactory(code="home-free", name="Home Free", kind=ProductKind.FREE)
+    w.free_v = _version(w.free, "3.1", windows="10")
+    w.biz = ProductFactory(code="endpoint", name="Endpoint Security",
+                           segment=ProductSegment.BUSINESS)
+    w.biz_v = _version(w.biz, "12.8", windows="10")
+
+    w.home_user = UserFactory(email="hana@example.org")
+    w.acme = CompanyFactory(name="Acme", slug="acme")
+    w.globex = CompanyFactory(name="Globex", slug="globex",
+                              segment=CompanySegment.MEDIUM_LARGE_BUSINESS)
+    w.acme_admin = MembershipFactory(company=w.acme, role="admin",
+                                     user__email="admin@acme.example").user
+    w.acme_member = MembershipFactory(company=w.acme, user__email="member@acme.example").user
+    w.acme_member2 = MembershipFactory(company=w.acme,
+                                       user__email="member2@acme.example").user
+    w.globex_admin = MembershipFactory(company=w.globex, role="admin",
+                                       user__email="admin@globex.example").user
+    w.acme_licence = LicenceFactory(product=w.biz, company=w.acme, plan=w.standard)
+    w.globex_licence = LicenceFactory(product=w.biz, company=w.globex, plan=w.premium)
+
+    w.home_ws = Workspace(user=w.home_user)
+    w.acme_admin_ws = resolve_workspace(w.acme_admin, "acme")
+    w.acme_member_ws = resolve_workspace(w.acme_member, "acme")
+    w.acme_member2_ws = resolve_workspace(w.acme_member2, "acme")
+    w.globex_ws = resolve_workspace(w.globex_admin, "globex")
+
+    w.agent = AgentFactory(email="agent@example.org", full_name="Amir Agent")
+    w.outsider = AgentFactory(email="outsider@example.org")
+    w.supervisor = supervisor(email="boss@example.org")
+    w.queues = {}
+    for segment in Segment.values:
+        queue = QueueFactory(name=f"Default {segment}", segment=segment, is_default=True)
+        queue.agents.add(w.agent)
+        w.queues[segment] = queue
+    return w
+
+
+@pytest.fixture
+def file_request(hd):
+    """File a request through the service, with sensible defaults for the workspace."""
+
+    def make(user=None, workspace=None, *, code="malfunction", **kwargs):
+        user = user or hd.home_user
+        workspace = workspace or Workspace(user=user)
+        cat = category(code)
+        if cat.in_scope and cat.needs_product:
+            product, version = ((hd.biz, hd.biz_v) if workspace.is_company
+                                else (hd.home_product, hd.home_v))
+            kwargs.setdefault("product", product)
+            kwargs.setdefault("version", version)
+            kwargs.setdefault("os", OperatingSystem.WINDOWS)
+            kwargs.setdefault("os_version", "11")
+        kwargs.setdefault("subject", "The scan stops halfway")
+        kwargs.setdefault("description", "It stops at 40 per cent, every time.")
+        return services.file_request(by=kwargs.pop("by", user), workspace=workspace,
+                                     category=cat, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def api():
+    def make(user=None):
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make
+
+
+def kinds(support_request) -> list[str]:
+    return list(support_request.timeline.order_by("pk").values_list("kind", flat=True))
+
+
+def emails_to(outbox, address) -> list:
+    return [m for m in outbox if address in m.to]
