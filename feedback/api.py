@@ -1,1 +1,268 @@
-urlpatterns: list = []
+"""Feedback API: answering an emailed survey link, and feedback on one's own requests.
+
+- `GET/POST /api/v1/feedback/<token>/`: no login; the token is the credential. GET returns
+  the survey and the link's state and records nothing; POST answers (once).
+- `GET/POST /api/v1/requests/<reference>/feedback/`: the feedback of a request in the
+  caller's reach (7.1, 7.2); 404 outside it.
+"""
+
+import contextlib
+
+from django.shortcuts import get_object_or_404
+from django.urls import path
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from . import services, tokens
+from .forms import SurveyForm, api_data_to_form
+from .models import (
+    COMMENT_MAX_LENGTH,
+    FeedbackRequest,
+    FeedbackResponse,
+    Question,
+    Survey,
+    feedback_requests_of,
+)
+
+
+class QuestionSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="The answer field: satisfaction, solved, effort, "
+                                           "recommend or comment.")
+    kind = serializers.CharField(help_text='"scale", "yes_no" or "text".')
+    text = serializers.CharField()
+    required = serializers.BooleanField()
+    min = serializers.IntegerField(allow_null=True)
+    max = serializers.IntegerField(allow_null=True)
+    low_label = serializers.CharField(allow_blank=True)
+    high_label = serializers.CharField(allow_blank=True)
+    max_length = serializers.IntegerField(allow_null=True)
+
+    def to_representation(self, question: Question):
+        scale = question.scale
+        return {
+            "code": question.code,
+            "kind": scale.kind,
+            "text": question.localized_text,
+            "required": question.is_required,
+            "min": scale.minimum,
+            "max": scale.maximum,
+            "low_label": question.localized_low_label,
+            "high_label": question.localized_high_label,
+            "max_length": COMMENT_MAX_LENGTH if scale.kind == "text" else None,
+        }
+
+
+class SurveySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    intro = serializers.CharField(allow_blank=True)
+    questions = QuestionSerializer(many=True)
+
+    def to_representation(self, survey: Survey):
+        return {
+            "code": survey.code,
+            "kind": survey.kind,
+            "title": survey.localized_title,
+            "intro": survey.localized_intro,
+            "questions": QuestionSerializer(services.questions_of(survey), many=True).data,
+        }
+
+
+class AnswerSerializer(serializers.Serializer):
+    """The answers; which ones are required depends on the survey's questions."""
+
+    satisfaction = serializers.IntegerField(min_value=1, max_value=5, required=False,
+                                            allow_null=True)
+    solved = serializers.BooleanField(required=False, allow_null=True)
+    effort = serializers.IntegerField(min_value=1, max_value=5, required=False,
+                                      allow_null=True)
+    recommend = serializers.IntegerField(min_value=0, max_value=10, required=False,
+                                         allow_null=True)
+    comment = serializers.CharField(max_length=COMMENT_MAX_LENGTH, required=False,
+                                    allow_blank=True)
+
+
+class ResponseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FeedbackResponse
+        fields = ["satisfaction", "solved", "effort", "recommend", "comment", "channel",
+                  "created_at"]
+        read_only_fields = fields
+
+
+class LinkStateSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=["open"])
+    reference = serializers.CharField(allow_blank=True)
+    period = serializers.CharField(allow_blank=True)
+    expires_at = serializers.DateTimeField()
+    survey = SurveySerializer()
+
+
+class RequestFeedbackSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    state = serializers.ChoiceField(choices=["open", "answered"])
+    survey = SurveySerializer()
+    response = ResponseSerializer(allow_null=True)
+
+
+ERROR = inline_serializer("FeedbackError", {
+    "detail": serializers.CharField(),
+    "errors": serializers.DictField(),
+    "code": serializers.CharField(required=False),
+})
+
+
+def _validated(survey: Survey, data) -> dict:
+    form = SurveyForm(services.questions_of(survey), data=api_data_to_form(data))
+    if form.is_valid():
+        return form.answers
+    errors = {("non_field_errors" if k == "__all__" else k): [str(m) for m in v]
+              for k, v in form.errors.items()}
+    raise ValidationError(errors)
+
+
+LINK_MESSAGES = {
+    "used": gettext_lazy("This survey has already been answered."),
+    "expired": gettext_lazy("This link has expired."),
+    "invalid": gettext_lazy("This link is not valid."),
+}
+
+
+def _link_error(error: tokens.TokenError) -> Response:
+    return Response({"detail": str(LINK_MESSAGES[error.reason]), "errors": {},
+                     "code": error.reason}, status=error.status)
+
+
+def _already_answered() -> Response:
+    return Response({"detail": _("Feedback on this request has already been given."),
+                     "errors": {}, "code": "already_answered"}, status=status.HTTP_409_CONFLICT)
+
+
+class FeedbackLinkView(GenericAPIView):
+    """An emailed survey link; no login. A tampered or wrong-purpose token answers 400,
+    a used or expired one 410."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    serializer_class = AnswerSerializer
+
+    def _language(self, feedback_request):
+        """The survey in the recipient's language, unless the client asks for one."""
+        if "HTTP_ACCEPT_LANGUAGE" in self.request.META:
+            return contextlib.nullcontext()
+        return translation.override(feedback_request.user.language)
+
+    def _state(self, feedback_request: FeedbackRequest) -> dict:
+        return {
+            "state": "open",
+            "reference": (feedback_request.support_request.reference
+                          if feedback_request.support_request_id else ""),
+            "period": feedback_request.period,
+            "expires_at": serializers.DateTimeField().to_representation(
+                feedback_request.expires_at),
+            "survey": SurveySerializer(feedback_request.survey).data,
+        }
+
+    @extend_schema(operation_id="feedback_link_read", responses={
+        200: LinkStateSerializer, 400: OpenApiResponse(ERROR), 410: OpenApiResponse(ERROR)})
+    def get(self, request, token):
+        try:
+            feedback_request = services.find_by_token(token)
+        except tokens.TokenError as exc:
+            return _link_error(exc)
+        with self._language(feedback_request):
+            return Response(self._state(feedback_request))
+
+    @extend_schema(operation_id="feedback_link_answer", request=AnswerSerializer, responses={
+        201: ResponseSerializer, 400: OpenApiResponse(ERROR), 410: OpenApiResponse(ERROR)})
+    def post(self, request, token):
+        try:
+            feedback_request = services.find_by_token(token)
+        except tokens.TokenError as exc:
+            return _link_error(exc)
+        with self._language(feedback_request):
+            answers = _validated(feedback_request.survey, request.data)
+        try:
+            response = services.answer(feedback_request, answers=answers, channel="api",
+                                       language=translation.get_language())
+        except services.AlreadyAnswered:
+            return _link_error(tokens.UsedToken())
+        return Response(ResponseSerializer(response).data, status=status.HTTP_201_CREATED)
+
+
+class RequestFeedbackView(GenericAPIView):
+    """The feedback of one of the caller's requests (company admins: any of the company's).
+    POST gives it, once per request, at any time."""
+
+    serializer_class = AnswerSerializer
+
+    def get_support_request(self, reference):
+        from helpdesk.models import SupportRequest
+
+        return get_object_or_404(SupportRequest.objects.visible_to(self.request.user),
+                                 reference=reference)
+
+    def _feedback(self, support_request):
+        # The request was looked up within the caller's reach; its feedback goes with it.
+        return (
+            FeedbackRequest.objects.select_related("survey", "response")
+            .filter(support_request=support_request).first()
+        )
+
+    def _body(self, support_request, feedback_request):
+        response = getattr(feedback_request, "response", None) if feedback_request else None
+        survey = feedback_request.survey if feedback_request else get_object_or_404(
+            Survey, code=Survey.POST_RESOLUTION)
+        return {
+            "reference": support_request.reference,
+            "state": "answered" if response is not None else "open",
+            "survey": SurveySerializer(survey).data,
+            "response": ResponseSerializer(response).data if response is not None else None,
+        }
+
+    @extend_schema(operation_id="request_feedback_read",
+                   responses={200: RequestFeedbackSerializer, 404: OpenApiResponse(ERROR)})
+    def get(self, request, reference):
+        support_request = self.get_support_request(reference)
+        return Response(self._body(support_request, self._feedback(support_request)))
+
+    @extend_schema(operation_id="request_feedback_answer", request=AnswerSerializer,
+                   responses={201: RequestFeedbackSerializer, 400: OpenApiResponse(ERROR),
+                              403: OpenApiResponse(ERROR), 404: OpenApiResponse(ERROR),
+                              409: OpenApiResponse(ERROR)})
+    def post(self, request, reference):
+        support_request = self.get_support_request(reference)
+        if not feedback_requests_of(request.user).filter(pk=support_request.pk).exists():
+            # Staff reach every request, but feedback is the customer's to give.
+            return Response({"detail": _("Only the customer can give feedback on a request."),
+                             "errors": {}, "code": "not_customer"},
+                            status=status.HTTP_403_FORBIDDEN)
+        feedback_request = self._feedback(support_request)
+        if feedback_request is not None and feedback_request.is_answered:
+            return _already_answered()
+        survey = feedback_request.survey if feedback_request else get_object_or_404(
+            Survey, code=Survey.POST_RESOLUTION)
+        answers = _validated(survey, request.data)
+        try:
+            services.answer_support_request(support_request, answers=answers,
+                                            respondent=request.user, channel="api",
+                                            language=translation.get_language())
+        except services.AlreadyAnswered:
+            return _already_answered()
+        return Response(self._body(support_request, self._feedback(support_request)),
+                        status=status.HTTP_201_CREATED)
+
+
+urlpatterns = [
+    path("feedback/<str:token>/", FeedbackLinkView.as_view(), name="api-feedback-link"),
+    path("requests/<str:reference>/feedback/", RequestFeedbackView.as_view(),
+         name="api-request-feedback"),
+]

@@ -130,6 +130,7 @@ else:
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
 
@@ -155,6 +156,34 @@ CELERY_BEAT_SCHEDULE = {
     "purge-sent-notifications": {
         "task": "notifications.tasks.purge_old_notifications",
         "schedule": crontab(hour=3, minute=17),
+    },
+    "helpdesk-close-resolved": {
+        "task": "helpdesk.tasks.close_resolved_requests",
+        "schedule": timedelta(minutes=30),
+    },
+    "helpdesk-remind-waiting": {
+        "task": "helpdesk.tasks.remind_waiting_customers",
+        "schedule": timedelta(minutes=30),
+    },
+    "helpdesk-close-silent": {
+        "task": "helpdesk.tasks.close_silent_requests",
+        "schedule": timedelta(minutes=30),
+    },
+    "helpdesk-purge-samples": {
+        "task": "helpdesk.tasks.purge_expired_samples",
+        "schedule": crontab(hour=4, minute=7),
+    },
+    "feedback-send-post-resolution": {
+        "task": "feedback.tasks.send_post_resolution_requests",
+        "schedule": timedelta(minutes=15),
+    },
+    "feedback-send-reminders": {
+        "task": "feedback.tasks.send_feedback_reminders",
+        "schedule": crontab(minute=40),
+    },
+    "feedback-send-periodic": {
+        "task": "feedback.tasks.send_periodic_surveys",
+        "schedule": crontab(hour=2, minute=25),
     },
 }
 
@@ -232,6 +261,17 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=25 * 1024 * 1024)
+# Malware samples (4.1.2 a, b) are deleted this long after upload; their metadata stays.
+SAMPLE_RETENTION_DAYS = env.int("SAMPLE_RETENTION_DAYS", default=90)
+
+# Helpdesk lifecycle (DESIGN.md section 4) ---------------------------------------------
+# A customer reply re-opens a resolved request within this many days; after that the
+# request closes, and a reply files a follow-up request instead.
+REOPEN_WINDOW_DAYS = env.int("REOPEN_WINDOW_DAYS", default=7)
+# A request waiting on a silent customer gets one reminder after WAITING_REMINDER_DAYS and
+# is closed as "no response" (clause 6.4) after WAITING_CLOSE_DAYS of silence.
+WAITING_REMINDER_DAYS = env.int("WAITING_REMINDER_DAYS", default=3)
+WAITING_CLOSE_DAYS = env.int("WAITING_CLOSE_DAYS", default=10)
 
 # Email --------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -241,6 +281,21 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 NOTIFICATION_REQUEUE_AFTER = timedelta(minutes=env.int("NOTIFICATION_REQUEUE_MINUTES", default=3))
 NOTIFICATION_MAX_ATTEMPTS = 6
 NOTIFICATION_RETENTION_DAYS = env.int("NOTIFICATION_RETENTION_DAYS", default=90)
+
+# Feedback (clause 6.3) ------------------------------------------------------------
+# The post-resolution survey goes this long after a request is resolved, with one reminder
+# after FEEDBACK_REMINDER_DAYS; requests resolved more than FEEDBACK_SEND_WITHIN_DAYS ago
+# are never surveyed (no mail about old requests after an outage or when switching it on).
+FEEDBACK_DELAY_HOURS = env.int("FEEDBACK_DELAY_HOURS", default=24)
+FEEDBACK_REMINDER_DAYS = env.int("FEEDBACK_REMINDER_DAYS", default=5)
+FEEDBACK_SEND_WITHIN_DAYS = env.int("FEEDBACK_SEND_WITHIN_DAYS", default=14)
+FEEDBACK_TOKEN_MAX_AGE_DAYS = env.int("FEEDBACK_TOKEN_MAX_AGE_DAYS", default=30)
+# Periodic relationship survey: periods of this many months (3 = quarterly), sent about the
+# period just ended during the first FEEDBACK_PERIODIC_WINDOW_DAYS of the next, skipping
+# anyone who answered a survey in the last FEEDBACK_QUIET_DAYS.
+FEEDBACK_PERIODIC_MONTHS = env.int("FEEDBACK_PERIODIC_MONTHS", default=3)
+FEEDBACK_PERIODIC_WINDOW_DAYS = env.int("FEEDBACK_PERIODIC_WINDOW_DAYS", default=14)
+FEEDBACK_QUIET_DAYS = env.int("FEEDBACK_QUIET_DAYS", default=90)
 
 # API ----------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -280,6 +335,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "SupportRequestStatusEnum": "helpdesk.models.SupportRequest.Status",
+    },
 }
 
 # Security headers ---------------------------------------------------------------
