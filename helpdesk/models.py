@@ -3,12 +3,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
-from accounts.models import Company, Segment
+from accounts.models import Company, Segment, validate_time_zone
 from licensing.models import (
     Licence,
     OperatingSystem,
     Product,
+    ProductSegment,
     ProductVersion,
     RequestCategory,
     SupportPlan,
@@ -527,3 +529,190 @@ class TimelineEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SupportCalendar(models.Model):
+    """Support working hours for a country and segment (clause 2.2): a time zone, weekly
+    opening hours and the holidays of the country (and state), adjusted by staff."""
+
+    name = models.CharField(_("name"), max_length=100)
+    country = CountryField(_("country"), blank=True,
+                           help_text=_("Empty: the default for countries without their own."))
+    segment = models.CharField(_("segment"), max_length=32, choices=Segment)
+    time_zone = models.CharField(_("time zone"), max_length=64, validators=[validate_time_zone])
+    holiday_country = models.CharField(
+        _("public holidays of"), max_length=2, blank=True,
+        help_text=_("ISO country code for the public holidays; empty for none."),
+    )
+    holiday_subdivision = models.CharField(
+        _("state or region"), max_length=10, blank=True,
+        help_text=_("Where holidays differ by state, e.g. KUL for Kuala Lumpur."),
+    )
+
+    class Meta:
+        verbose_name = _("support calendar")
+        verbose_name_plural = _("support calendars")
+        ordering = ["country", "segment"]
+        constraints = [
+            models.UniqueConstraint(fields=["country", "segment"],
+                                    name="calendar_unique_country_segment"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class OpeningHours(models.Model):
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    calendar = models.ForeignKey(SupportCalendar, on_delete=models.CASCADE,
+                                 related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField(_("day"), choices=Weekday)
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"), help_text=_("00:00 means midnight, the end of the day."))
+
+    class Meta:
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+        ordering = ["calendar", "weekday", "opens"]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+
+class CalendarException(models.Model):
+    """A day staff close (an extra holiday) or open (a public holiday worked)."""
+
+    class Kind(models.TextChoices):
+        CLOSED = "closed", _("Closed")
+        OPEN = "open", _("Open")
+
+    calendar = models.ForeignKey(SupportCalendar, on_delete=models.CASCADE,
+                                 related_name="exceptions")
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar exception")
+        verbose_name_plural = _("calendar exceptions")
+        ordering = ["calendar", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["calendar", "date"], name="calendar_exception_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.date} {self.get_kind_display()}"
+
+
+class SlaTarget(models.Model):
+    """Response and resolution targets of a paid plan for one priority, in business
+    minutes of the support calendar (or around the clock). Standard Support has none."""
+
+    plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="sla_targets")
+    priority = models.CharField(_("priority"), max_length=16, choices=Priority)
+    first_response_minutes = models.PositiveIntegerField(_("first response (business minutes)"))
+    next_response_minutes = models.PositiveIntegerField(_("next response (business minutes)"))
+    resolution_minutes = models.PositiveIntegerField(_("resolution (business minutes)"))
+    around_the_clock = models.BooleanField(
+        _("around the clock"), default=False,
+        help_text=_("Count every hour of every day instead of the support calendar."),
+    )
+
+    class Meta:
+        verbose_name = _("SLA target")
+        verbose_name_plural = _("SLA targets")
+        ordering = ["plan", "priority"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "priority"], name="sla_target_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.plan} · {self.get_priority_display()}"
+
+
+class AuthorisedContact(models.Model):
+    """A company member allowed to file premium requests under a paid plan."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE,
+                                related_name="authorised_contacts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+    added_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("authorised technical contact")
+        verbose_name_plural = _("authorised technical contacts")
+        constraints = [
+            models.UniqueConstraint(fields=["company", "user"], name="authorised_contact_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} @ {self.company}"
+
+
+class SlaNotice(models.Model):
+    """A reminder or an escalation sent for one target of one request: the unique row makes
+    each happen at most once, however sweeps overlap."""
+
+    class Target(models.TextChoices):
+        FIRST_RESPONSE = "first_response", _("First response")
+        NEXT_RESPONSE = "next_response", _("Next response")
+        RESOLUTION = "resolution", _("Resolution")
+
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", _("Reminder")
+        ESCALATION = "escalation", _("Escalation")
+
+    request = models.ForeignKey("SupportRequest", on_delete=models.CASCADE,
+                                related_name="sla_notices")
+    target = models.CharField(_("target"), max_length=16, choices=Target)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind)
+    due_at = models.DateTimeField(_("due"))
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("SLA notice")
+        verbose_name_plural = _("SLA notices")
+        constraints = [
+            models.UniqueConstraint(fields=["request", "target", "kind", "due_at"],
+                                    name="sla_notice_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.get_target_display()} · {self.request_id}"
+
+
+class SelfHelpResource(models.Model):
+    """Self-help of clause 2.1: knowledge base articles, the Community, online courses."""
+
+    class Kind(models.TextChoices):
+        KNOWLEDGE_BASE = "knowledge_base", _("Knowledge base")
+        COMMUNITY = "community", _("Community")
+        COURSE = "course", _("Online course")
+
+    segment = models.CharField(_("segment"), max_length=16, choices=ProductSegment)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    title = models.CharField(_("title"), max_length=200)
+    url = models.URLField(_("link"))
+    keywords = models.CharField(
+        _("keywords"), max_length=500, blank=True,
+        help_text=_("Words that suggest this resource, separated by spaces."),
+    )
+    is_active = models.BooleanField(_("listed"), default=True)
+
+    class Meta:
+        verbose_name = _("self-help resource")
+        verbose_name_plural = _("self-help resources")
+        ordering = ["segment", "kind", "title"]
+
+    def __str__(self):
+        return self.title
