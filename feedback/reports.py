@@ -164,7 +164,7 @@ def by_dimension(dimension: str, start=None, end=None, survey=None) -> list[Row]
 # Charts ---------------------------------------------------------------------------------
 
 MEASURES = {
-    "csat": (_("CSAT (% satisfied)"), 0, 100),
+    "csat": (_("CSAT: share of satisfied answers"), 0, 100),
     "effort": (_("Average effort (1-5)"), 1, 5),
     "nps": (_("NPS"), -100, 100),
 }
