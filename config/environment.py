@@ -2,6 +2,7 @@
 
 import os
 import sys
+import warnings
 
 import environ
 
@@ -31,7 +32,11 @@ SUPPORTED_DATABASE_ENGINES = {
 def database_from_url(env: environ.Env, default: str) -> dict:
     url = env.str("DATABASE_URL", default=default)
     try:
-        config = environ.Env.db_url_config(url)
+        # django-environ warns (on stderr) about an unknown scheme before we can say so in
+        # one line ourselves.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            config = environ.Env.db_url_config(url)
     except Exception as exc:
         raise ConfigurationError("DATABASE_URL", f"is not a valid database URL ({exc}).") from None
     if config.get("ENGINE") not in SUPPORTED_DATABASE_ENGINES or not config.get("NAME"):

@@ -1,6 +1,7 @@
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 
 def healthz(request):
@@ -16,23 +17,23 @@ def _wants_json(request) -> bool:
 
 def page_not_found(request, exception):
     if _wants_json(request):
-        return JsonResponse({"detail": "Not found.", "errors": {}}, status=404)
+        return JsonResponse({"detail": _("Not found."), "errors": {}}, status=404)
     return render(request, "404.html", status=404)
 
 
 def server_error(request):
     if _wants_json(request):
-        return JsonResponse({"detail": "Server error.", "errors": {}}, status=500)
+        return JsonResponse({"detail": _("Server error."), "errors": {}}, status=500)
     return render(request, "500.html", status=500)
 
 
 def permission_denied(request, exception):
     if _wants_json(request):
-        return JsonResponse({"detail": "Permission denied.", "errors": {}}, status=403)
+        return JsonResponse({"detail": _("Permission denied."), "errors": {}}, status=403)
     return render(request, "403.html", status=403)
 
 
 def bad_request(request, exception):
     if _wants_json(request):
-        return JsonResponse({"detail": "Bad request.", "errors": {}}, status=400)
+        return JsonResponse({"detail": _("Bad request."), "errors": {}}, status=400)
     return render(request, "400.html", status=400)

@@ -77,6 +77,8 @@ def render(notification: Notification) -> EmailMultiAlternatives:
         }
         base = f"emails/{notification.template}"
         with translation.override(notification.language):
+            # No request, so no context processor: the layout's `<html lang>` comes from here.
+            context["LANGUAGE_CODE"] = translation.get_language()
             subject = " ".join(render_to_string(f"{base}/subject.txt", context).split())
             text = render_to_string(f"{base}/body.txt", context)
             html = render_to_string(f"{base}/body.html", context)
@@ -124,6 +126,16 @@ def deliver(notification_id: int) -> bool:
             else:
                 temporary_error = exc
             notification.save(update_fields=["status", "attempts", "last_error"])
+            if temporary_error is None:
+                return False
+        except Exception as exc:
+            # Not the mail server being away (a header the backend refuses, say): sending
+            # again cannot help, so it fails now instead of being re-queued for ever.
+            logger.exception("Notification %s cannot be sent", notification_id)
+            notification.status = Notification.Status.FAILED
+            notification.last_error = f"send: {exc}"[:2000]
+            notification.save(update_fields=["status", "attempts", "last_error"])
+            return False
         else:
             notification.status = Notification.Status.SENT
             notification.sent_at = timezone.now()

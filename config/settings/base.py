@@ -116,6 +116,12 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        # Publishing from a web request gives up at once when Redis is down (instead of
+        # retrying for seconds per email): the outbox row stays pending and the beat re-scan
+        # sends it once Redis is back.
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.2,
     }
 else:
     CACHES = {

@@ -1,7 +1,11 @@
+import secrets
+from datetime import timedelta
+
 import factory
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 
-from accounts.models import Company, CompanySegment, Membership, User
+from accounts.models import ApiToken, Company, CompanySegment, Invitation, Membership, User
 
 PASSWORD = "correct-horse-battery"
 
@@ -23,6 +27,23 @@ class UserFactory(factory.django.DjangoModelFactory):
             if extracted is not False:
                 EmailAddress.objects.create(user=self, email=self.email, verified=True,
                                             primary=True)
+
+
+class UnverifiedUserFactory(UserFactory):
+    """Signed up, but has not followed the link in the verification email yet."""
+
+    @factory.post_generation
+    def verified(self, create, extracted, **kwargs):
+        if create:
+            self.save()
+            EmailAddress.objects.create(user=self, email=self.email, verified=False,
+                                        primary=True)
+
+
+class StaffFactory(UserFactory):
+    email = factory.Sequence(lambda n: f"staff{n}@example.com")
+    is_staff = True
+    is_superuser = True
 
 
 class CompanyFactory(factory.django.DjangoModelFactory):
@@ -47,3 +68,42 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
 class CompanyAdminFactory(MembershipFactory):
     role = Membership.Role.ADMIN
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    """An invitation row; the one-time token is on `invitation.token` (never stored)."""
+
+    class Meta:
+        model = Invitation
+
+    company = factory.SubFactory(CompanyFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.org")
+    role = Membership.Role.MEMBER
+    token = factory.LazyFunction(lambda: secrets.token_urlsafe(32))
+    token_hash = factory.LazyAttribute(lambda o: Invitation.hash_token(o.token))
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+
+    @classmethod
+    def _create(cls, model_class, *args, token, **kwargs):
+        invitation = super()._create(model_class, *args, **kwargs)
+        invitation.token = token
+        return invitation
+
+
+class ApiTokenFactory(factory.django.DjangoModelFactory):
+    """A personal token; the key is on `token.key` (only its hash is stored)."""
+
+    class Meta:
+        model = ApiToken
+
+    user = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"token {n}")
+    key = factory.LazyFunction(ApiToken.generate_key)
+    prefix = factory.LazyAttribute(lambda o: o.key[: ApiToken.PREFIX_LENGTH])
+    key_hash = factory.LazyAttribute(lambda o: ApiToken.hash_key(o.key))
+
+    @classmethod
+    def _create(cls, model_class, *args, key, **kwargs):
+        token = super()._create(model_class, *args, **kwargs)
+        token.key = key
+        return token
