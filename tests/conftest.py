@@ -77,6 +77,35 @@ def _isolated_cache_and_files(settings, tmp_path):
     cache.clear()
 
 
+# Reference data that data migrations seed. A transactional test empties every table when
+# it ends, so the next one puts these rows back before it starts.
+REFERENCE_DATA_MIGRATIONS = [
+    ("licensing.migrations.0002_categories", "seed_categories"),
+    ("feedback.migrations.0002_seed_surveys", "seed"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_for_transactional_tests(request):
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    from importlib import import_module
+
+    from django.apps import apps
+
+    request.getfixturevalue("transactional_db")
+    from django.contrib.auth.management import create_permissions
+
+    from helpdesk.groups import sync_staff_groups
+
+    for module, function in REFERENCE_DATA_MIGRATIONS:
+        getattr(import_module(module), function)(apps, None)
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
+    sync_staff_groups(apps)
+
+
 @pytest.fixture
 def run_outbox(mailoutbox):
     """Deliver every pending notification, as the worker would; returns the mail outbox."""

@@ -44,7 +44,7 @@ def _run_twice_at_once(function):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_dispatch_sends_one_email_per_request(mailoutbox):
     requests = [resolved_request(at=timezone.now() - timedelta(days=2)) for _ in range(N)]
 
@@ -60,7 +60,7 @@ def test_concurrent_dispatch_sends_one_email_per_request(mailoutbox):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_reminders_send_one_each(mailoutbox, settings):
     for _ in range(N // 2):
         resolved_request(at=timezone.now() - timedelta(days=2))

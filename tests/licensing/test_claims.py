@@ -188,7 +188,7 @@ def test_portal_licence_page_of_another_company_is_404(world, client):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_companies_racing_for_one_key_one_wins():
     import threading
 
