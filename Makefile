@@ -39,7 +39,6 @@ test: messages
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
 
 # Regenerate requirements.lock after changing the dependencies in pyproject.toml.
 lock: install
