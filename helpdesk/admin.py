@@ -19,12 +19,15 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Company
 from licensing.keys import normalize_key
-from licensing.models import OperatingSystem, Product, RequestCategory
+from licensing.models import OperatingSystem, Product, RequestCategory, SupportPlan
 
 from . import (
     admin_rules,  # noqa: F401 - registers the Support Rules admin
+    admin_selfhelp,  # noqa: F401 - registers the self-help resources admin
+    admin_sla,  # noqa: F401 - registers calendars, SLA targets, contacts, breach report
     services,
 )
+from .admin_sla import SlaStateFilter
 from .api import file_response
 from .models import (
     NoGuaranteeFlag,
@@ -172,6 +175,11 @@ class EmptyForm(forms.Form):
     pass
 
 
+class PlanForm(forms.Form):
+    plan = forms.ModelChoiceField(label=_("Support plan"), queryset=SupportPlan.objects.all(),
+                                  help_text=_("Due times are computed again for the new plan."))
+
+
 def _do_assign_to_me(sr, form, user):
     services.assign_to_me(sr, by=user)
     return gettext("The request is yours.")
@@ -226,6 +234,11 @@ def _do_close(sr, form, user):
     return gettext("Request closed.")
 
 
+def _do_change_plan(sr, form, user):
+    services.change_plan(sr, by=user, plan=form.cleaned_data["plan"])
+    return gettext("Plan changed to %(plan)s.") % {"plan": form.cleaned_data["plan"]}
+
+
 # name -> (label, form, service call)
 WORK_ACTIONS = {
     "assign_to_me": (_("Assign to me"), EmptyForm, _do_assign_to_me),
@@ -237,6 +250,7 @@ WORK_ACTIONS = {
     "flag": (_("Set a no-guarantee flag"), FlagForm, _do_flag),
     "merge": (_("Merge as a duplicate"), MergeForm, _do_merge),
     "close": (_("Close"), EmptyForm, _do_close),
+    "change_plan": (_("Change the support plan"), PlanForm, _do_change_plan),
 }
 
 
@@ -297,10 +311,10 @@ class IntakeForm(forms.Form):
 class SupportRequestAdmin(admin.ModelAdmin):
     list_display = ["reference", "subject", "status", "priority", "customer_workspace",
                     "segment", "plan", "category_code", "queue", "assignee", "created_at",
-                    "next_due", "sla_state"]
+                    "next_due", "resolution_due", "sla_state"]
     list_display_links = ["reference", "subject"]
-    list_filter = [StatusFilter, QueueFilter, "segment", "plan", AssigneeFilter, "category",
-                   "priority"]
+    list_filter = [StatusFilter, QueueFilter, "segment", "plan", SlaStateFilter, AssigneeFilter,
+                   "category", "priority"]
     search_fields = ["=reference", "=requester__email", "subject"]
     search_help_text = _("A reference, the requester's email, an activation code, or words "
                          "of the subject.")
@@ -324,7 +338,8 @@ class SupportRequestAdmin(admin.ModelAdmin):
                                       "resolved_at", "closed_at", "rejected_at"]}),
         (_("Service level (paid plans)"), {"fields": [
             "first_response_due", "next_response_due", "resolution_due", "sla_state",
-            "escalated_at"]}),
+            "escalated_at", "standard_reason", "sla_paused_at", "sla_paused_minutes",
+            "sla_check_at"]}),
     ]
 
     def get_readonly_fields(self, request, obj=None):
@@ -358,8 +373,15 @@ class SupportRequestAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("next due"))
     def next_due(self, obj):
-        dues = [d for d in (obj.first_response_due, obj.next_response_due, obj.resolution_due)
-                if d is not None]
+        """The nearest due time of a target still running."""
+        if obj.status not in (Status.NEW, Status.OPEN):
+            return None
+        dues = [obj.next_response_due]
+        if obj.first_response_at is None:
+            dues.append(obj.first_response_due)
+        if obj.sla_paused_at is None:
+            dues.append(obj.resolution_due)
+        dues = [d for d in dues if d is not None]
         return min(dues) if dues else None
 
     @admin.display(description=_("description"))
@@ -493,6 +515,8 @@ class SupportRequestAdmin(admin.ModelAdmin):
             kwargs = {"support_request": support_request} if form_class is RejectForm else {}
             if form_class is AssignForm:
                 kwargs["initial"] = {"assignee": support_request.assignee_id}
+            if form_class is PlanForm:
+                kwargs["initial"] = {"plan": support_request.plan_id}
             forms_.append({"name": name, "label": label,
                            "form": form_class(prefix=name, **kwargs)})
         return {

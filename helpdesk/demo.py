@@ -6,7 +6,7 @@ emails. Idempotent: a demo request is found again by its requester and subject.
 """
 
 import os
-from datetime import timedelta
+from datetime import time, timedelta
 
 from django.contrib.auth.models import Group
 from django.utils import timezone
@@ -16,9 +16,18 @@ from accounts.models import Segment
 from accounts.workspace import Workspace, resolve_workspace
 from licensing.models import OperatingSystem, RequestCategory
 
-from . import services
+from . import services, sla_services
 from .groups import AGENTS, SUPERVISORS, sync_staff_groups
-from .models import Queue, QueueRoute, SupportRequest
+from .models import (
+    AuthorisedContact,
+    OpeningHours,
+    Priority,
+    Queue,
+    QueueRoute,
+    SlaTarget,
+    SupportCalendar,
+    SupportRequest,
+)
 from .rules import load_published_rules
 
 QUEUES = [
@@ -30,6 +39,55 @@ QUEUES = [
 ]
 # Samples go to the virus lab whatever the segment (4.1.2 a, b).
 LAB_CATEGORIES = ["false_positive", "undetected_malware"]
+
+WORKDAYS = range(5)
+OFFICE = (time(9, 0), time(18, 0))
+# Support hours (clause 2.2): country ("" = the default), name, time zone, public holidays
+# of (country, state), {segment: {weekday: [(opens, closes)]}}.
+CALENDARS = [
+    ("MY", "Malaysia", "Asia/Kuala_Lumpur", ("MY", "KUL"),
+     dict.fromkeys(Segment.values, dict.fromkeys(WORKDAYS, (OFFICE,)))),
+    ("SG", "Singapore", "Asia/Singapore", ("SG", ""), {
+        Segment.HOME: {**dict.fromkeys(WORKDAYS, ((time(9, 0), time(21, 0)),)),
+                       5: ((time(10, 0), time(16, 0)),)},
+        Segment.SMALL_BUSINESS: dict.fromkeys(WORKDAYS, (OFFICE,)),
+        Segment.MEDIUM_LARGE_BUSINESS: dict.fromkeys(WORKDAYS, ((time(8, 0), time(20, 0)),)),
+    }),
+    ("", "Default", "UTC", ("", ""),
+     dict.fromkeys(Segment.values, dict.fromkeys(WORKDAYS, ((time(8, 0), time(17, 0)),)))),
+]
+# Premium Support targets in business minutes: first response, next response, resolution,
+# and whether they count around the clock (critical: 24x7).
+PREMIUM_TARGETS = {
+    Priority.CRITICAL: (60, 120, 480, True),
+    Priority.HIGH: (240, 480, 1440, False),
+    Priority.NORMAL: (480, 960, 2880, False),
+    Priority.LOW: (960, 1920, 4800, False),
+}
+
+
+def _calendars() -> int:
+    """The support calendars; hours only for a calendar made now, so staff edits stay."""
+    made = 0
+    for country, place, zone, (holiday_country, subdivision), segments in CALENDARS:
+        for segment, week in segments.items():
+            calendar, created = SupportCalendar.objects.get_or_create(
+                country=country, segment=segment, defaults={
+                    "name": f"{place} · {Segment(segment).label}", "time_zone": zone,
+                    "holiday_country": holiday_country, "holiday_subdivision": subdivision})
+            if created:
+                made += 1
+                OpeningHours.objects.bulk_create(
+                    OpeningHours(calendar=calendar, weekday=day, opens=opens, closes=closes)
+                    for day, spans in week.items() for opens, closes in spans)
+    return made
+
+
+def _premium_targets(plan) -> None:
+    for priority, (first, following, resolution, around) in PREMIUM_TARGETS.items():
+        SlaTarget.objects.get_or_create(plan=plan, priority=priority, defaults={
+            "first_response_minutes": first, "next_response_minutes": following,
+            "resolution_minutes": resolution, "around_the_clock": around})
 
 
 def _queues(agent, supervisor) -> dict[str, Queue]:
@@ -50,7 +108,7 @@ def _queues(agent, supervisor) -> dict[str, Queue]:
 
 def _file(user, workspace, subject, *, category="malfunction", product=None, version=None,
           os=OperatingSystem.WINDOWS, os_version="11", licence_key=None,
-          description="") -> tuple[SupportRequest, bool]:
+          description="", priority=Priority.NORMAL) -> tuple[SupportRequest, bool]:
     existing = SupportRequest.objects.filter(requester=user, subject=subject).first()
     if existing is not None:
         return existing, False
@@ -62,7 +120,7 @@ def _file(user, workspace, subject, *, category="malfunction", product=None, ver
         product=product if needs_product else None,
         version=version if needs_product else None,
         os=os if needs_product else "", os_version=os_version if needs_product else "",
-        licence_key=licence_key)
+        licence_key=licence_key, priority=priority)
     return request, True
 
 
@@ -81,6 +139,13 @@ def seed(demo: dict, out) -> None:
     staff.groups.add(Group.objects.get(name=SUPERVISORS))
     _queues(agent, staff)
     demo.update(agent=agent)
+    calendars_made = _calendars()
+    if "premium_plan" in demo:
+        _premium_targets(demo["premium_plan"])
+    if "globex" in demo and "globex_admin" in demo:
+        # Globex's administrator is its authorised technical contact for Premium Support.
+        AuthorisedContact.objects.get_or_create(company=demo["globex"],
+                                                user=demo["globex_admin"])
 
     if "home_version" not in demo or "business_version" not in demo:
         out("Helpdesk: no demo catalogue, so no demo requests.")
@@ -163,4 +228,17 @@ def seed(demo: dict, out) -> None:
             "Professional Services can help.")
         made += 1
 
-    out(f"Helpdesk: queues, agent@example.com (group {AGENTS}) and {made} new demo requests.")
+    # open on Premium Support: due times, reminders and escalation at work
+    r, created = _file(globex_admin, globex_ws, "Managed endpoints stop reporting to the server",
+                       priority=Priority.HIGH, **business)
+    if created:
+        services.assign_to_me(r, by=agent)
+        services.add_reply(r, by=agent, body="We are on it. Can you send the server's "
+                           "trace logs from the last hour?")
+        made += 1
+
+    # Requests filed before the plan had targets get their due times now.
+    backfilled = sla_services.backfill()
+    out(f"Helpdesk: queues, agent@example.com (group {AGENTS}), {calendars_made} new support "
+        f"calendars, Premium Support targets, {made} new demo requests"
+        f"{f', due times for {backfilled} older ones' if backfilled else ''}.")

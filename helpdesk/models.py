@@ -208,6 +208,17 @@ class SupportRequest(models.Model):
         BREACHED = "breached", _("Breached")
         MET = "met", _("Met")
 
+    class StandardReason(models.TextChoices):
+        NOT_AUTHORISED = "not_authorised", _(
+            "Premium requests can only be filed by the company's authorised technical "
+            "contacts, so this request is handled under Standard Support.")
+        ALLOWANCE_USED = "allowance_used", _(
+            "The premium requests of this licence year are used up, so this request is "
+            "handled under Standard Support.")
+        LICENCE_NOT_VALID = "licence_not_valid", _(
+            "The licence with premium support is not valid today, so this request is "
+            "handled under Standard Support.")
+
     ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING_ON_CUSTOMER)
     FINAL_STATUSES = (Status.CLOSED, Status.REJECTED)
 
@@ -294,6 +305,23 @@ class SupportRequest(models.Model):
     sla_state = models.CharField(_("SLA state"), max_length=16, choices=SlaState, null=True,
                                  blank=True)
     escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
+    # The SLA clock (helpdesk.sla_services): when each target reaches its reminder share,
+    # when it stopped (waiting on the customer, or resolved) and for how many business
+    # minutes it has stood still, and the next instant the sweep has something to do.
+    first_response_remind_at = models.DateTimeField(_("first response reminder"), null=True,
+                                                    blank=True)
+    next_response_remind_at = models.DateTimeField(_("next response reminder"), null=True,
+                                                   blank=True)
+    resolution_remind_at = models.DateTimeField(_("resolution reminder"), null=True,
+                                                blank=True)
+    sla_paused_at = models.DateTimeField(_("SLA clock stopped"), null=True, blank=True)
+    sla_paused_minutes = models.PositiveIntegerField(_("business minutes paused"), default=0)
+    sla_check_at = models.DateTimeField(_("next SLA check"), null=True, blank=True)
+    standard_reason = models.CharField(
+        _("filed under Standard Support because"), max_length=24, choices=StandardReason,
+        blank=True,
+        help_text=_("Why a request under a licence with a paid plan gets Standard Support."),
+    )
 
     objects = SupportRequestQuerySet.as_manager()
 
@@ -320,6 +348,11 @@ class SupportRequest(models.Model):
             models.Index(fields=["status", "waiting_since"], name="request_waiting_idx"),
             models.Index(fields=["status", "resolved_at"], name="request_resolved_idx"),
             models.Index(fields=["-created_at"], name="request_created_idx"),
+            # The SLA sweep reads only the requests with something due (sla_services.sweep).
+            models.Index(fields=["sla_check_at"], name="request_sla_check_idx",
+                         condition=Q(sla_check_at__isnull=False)),
+            # Premium requests of a licence in its licence year (the yearly allowance).
+            models.Index(fields=["licence", "created_at"], name="request_licence_idx"),
         ]
 
     def __str__(self):
@@ -506,6 +539,10 @@ class TimelineEvent(models.Model):
         SAMPLE_DOWNLOADED = "sample_downloaded", _("Sample downloaded by staff")
         SAMPLE_PURGED = "sample_purged", _("Sample purged")
         REMINDER_SENT = "reminder_sent", _("Reminder sent")
+        FILED_UNDER_STANDARD = "filed_under_standard", _("Handled under Standard Support")
+        SLA_REMINDER = "sla_reminder", _("Service-level reminder sent")
+        ESCALATED = "escalated", _("Escalated: a service-level target was missed")
+        PLAN_CHANGED = "plan_changed", _("Support plan changed")
 
     request = models.ForeignKey(SupportRequest, on_delete=models.CASCADE,
                                 related_name="timeline")
@@ -548,6 +585,9 @@ class SupportCalendar(models.Model):
         _("state or region"), max_length=10, blank=True,
         help_text=_("Where holidays differ by state, e.g. KUL for Kuala Lumpur."),
     )
+    # Part of the cache key of the built schedule (helpdesk.calendars): saving the calendar,
+    # its hours or its exceptions moves it on.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("support calendar")
@@ -560,6 +600,11 @@ class SupportCalendar(models.Model):
 
     def __str__(self):
         return self.name
+
+
+def _calendar_changed(calendar_id) -> None:
+    """Move the calendar's `updated_at` on, so its cached schedule is built again."""
+    SupportCalendar.objects.filter(pk=calendar_id).update(updated_at=timezone.now())
 
 
 class OpeningHours(models.Model):
@@ -586,6 +631,15 @@ class OpeningHours(models.Model):
     def __str__(self):
         return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        _calendar_changed(self.calendar_id)
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        _calendar_changed(self.calendar_id)
+        return result
+
 
 class CalendarException(models.Model):
     """A day staff close (an extra holiday) or open (a public holiday worked)."""
@@ -610,6 +664,15 @@ class CalendarException(models.Model):
 
     def __str__(self):
         return f"{self.date} {self.get_kind_display()}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        _calendar_changed(self.calendar_id)
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        _calendar_changed(self.calendar_id)
+        return result
 
 
 class SlaTarget(models.Model):

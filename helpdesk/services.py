@@ -27,7 +27,7 @@ from licensing.services import record_refusal
 from notifications.services import notify
 
 from . import attachments as files
-from . import markup
+from . import markup, sla_services
 from .errors import (
     AttachmentRefused,
     HelpdeskError,
@@ -54,8 +54,9 @@ from .rules import load_published_rules
 
 __all__ = [
     "AttachmentRefused", "HelpdeskError", "InvalidState", "NotAllowed", "Refused",
-    "WorkspaceNotVerified", "add_reply", "assign", "assign_to_me", "close_after_reopen_window",
-    "close_for_no_response", "close_request", "customer_workspace", "download_sample",
+    "WorkspaceNotVerified", "add_reply", "assign", "assign_to_me", "change_plan",
+    "close_after_reopen_window", "close_for_no_response", "close_request",
+    "customer_workspace", "download_sample",
     "file_request", "may_work", "merge_duplicate", "purge_sample", "reject_request",
     "request_information", "request_utility_run", "resolve_request", "send_waiting_reminder",
     "set_no_guarantee_flag", "upload_attachment",
@@ -268,7 +269,11 @@ def file_request(*, by, workspace: Workspace, category, subject: str, descriptio
     licence = decision.licence
     now = timezone.now()
     with transaction.atomic():
-        support_request = SupportRequest.objects.create(
+        # A paid plan only for its authorised contacts, within its yearly allowance (3.3).
+        standard_reason, why = sla_services.premium_check(workspace=workspace,
+                                                          licence=licence, now=now)
+        plan = _standard_plan() if licence is None or standard_reason else licence.plan
+        support_request = SupportRequest(
             reference=_next_reference(now),
             requester=customer,
             filed_by=by if by.pk != customer.pk else None,
@@ -284,17 +289,23 @@ def file_request(*, by, workspace: Workspace, category, subject: str, descriptio
             description=description,
             priority=priority,
             licence=licence,
-            plan=licence.plan if licence is not None else _standard_plan(),
+            plan=plan,
+            standard_reason=standard_reason,
             queue=route(workspace.segment, category),
             rule_set=_current_rule_set(),
             decision=decision.as_dict(),
             follows_up=follows_up,
             created_at=now,
         )
+        sla_services.start_clock(support_request, now, country=workspace.country)
+        support_request.save(force_insert=True)
         _event(support_request, Kind.FILED, actor=by, at=now,
                rule_set=support_request.rule_set.version if support_request.rule_set else None,
                on_behalf=support_request.filed_by_id is not None,
                follows_up=follows_up.reference if follows_up else None)
+        if standard_reason:
+            _event(support_request, Kind.FILED_UNDER_STANDARD, actor=by, at=now,
+                   reason=standard_reason, **why)
         if follows_up is not None:
             _event(follows_up, Kind.FOLLOW_UP_OPENED, actor=by, at=now,
                    reference=support_request.reference)
@@ -379,11 +390,13 @@ def _staff_reply(support_request, *, by, body, internal) -> Message:
             raise InvalidState(_("This request is closed; write an internal note instead."))
         message = _message(locked, author=by, body=body, at=now)
         fields = ["updated_at"]
+        first = locked.first_response_at is None
         _first_response(locked, now, fields)
         old = locked.status
         if old == Status.NEW:
             locked.status = Status.OPEN
             fields.append("status")
+        sla_services.staff_responded(locked, now, fields, first=first)
         locked.save(update_fields=fields)
         _event(locked, Kind.REPLIED, actor=by, at=now, message=message.pk)
         _status_event(locked, old, locked.status, actor=by, at=now)
@@ -405,6 +418,8 @@ def _customer_reply(locked, *, by, body, now) -> Message:
         locked.status = Status.OPEN
         locked.resolved_at = None
         fields += ["status", "resolved_at"]
+    sla_services.customer_replied(locked, now, fields,
+                                  resumed=old in (Status.WAITING_ON_CUSTOMER, Status.RESOLVED))
     locked.save(update_fields=fields)
     _event(locked, Kind.CUSTOMER_REPLIED, actor=by, at=now, message=message.pk)
     if old == Status.RESOLVED:
@@ -448,11 +463,13 @@ def request_information(support_request: SupportRequest, *, by, body: str) -> Me
     now = timezone.now()
     message = _message(locked, author=by, body=body, at=now)
     fields = ["status", "waiting_since", "reminded_at", "updated_at"]
+    first = locked.first_response_at is None
     _first_response(locked, now, fields)
     old = locked.status
     locked.status = Status.WAITING_ON_CUSTOMER
     locked.waiting_since = now  # asking again restarts the silence clock and the reminder
     locked.reminded_at = None
+    sla_services.staff_responded(locked, now, fields, first=first, waiting=True)
     locked.save(update_fields=fields)
     _event(locked, Kind.INFORMATION_REQUESTED, actor=by, at=now, message=message.pk)
     _status_event(locked, old, locked.status, actor=by, at=now)
@@ -479,11 +496,13 @@ def request_utility_run(support_request: SupportRequest, *, by, utility: str,
         request=locked, utility=utility[:100], instructions=instructions, url=url or "",
         requested_by=by, created_at=now)
     fields = ["status", "waiting_since", "reminded_at", "updated_at"]
+    first = locked.first_response_at is None
     _first_response(locked, now, fields)
     old = locked.status
     locked.status = Status.WAITING_ON_CUSTOMER
     locked.waiting_since = now
     locked.reminded_at = None
+    sla_services.staff_responded(locked, now, fields, first=first, waiting=True)
     locked.save(update_fields=fields)
     _event(locked, Kind.UTILITY_REQUESTED, actor=by, at=now, utility=utility_request.utility,
            utility_request=utility_request.pk)
@@ -515,6 +534,33 @@ def set_no_guarantee_flag(support_request: SupportRequest, *, by, clause: str,
 
 
 @transaction.atomic
+def change_plan(support_request: SupportRequest, *, by, plan: SupportPlan) -> SupportRequest:
+    """Staff move an active request to another support plan (a licence upgraded, a premium
+    request granted by hand, or one moved back to Standard Support); its due times are
+    computed again for the new plan, from the filing time (DESIGN.md section 5)."""
+    _require_agent(by, support_request)
+    locked = _lock(support_request)
+    if not locked.is_active:
+        raise InvalidState(_("Only an active request can change plan."))
+    if plan is None:
+        raise HelpdeskError(_("Choose a support plan."), field="plan")
+    if locked.plan_id == plan.pk:
+        return locked
+    previous = locked.plan
+    now = timezone.now()
+    locked.plan = plan
+    fields = ["plan", "updated_at"]
+    if plan.is_paid and locked.standard_reason:
+        locked.standard_reason = ""
+        fields.append("standard_reason")
+    sla_services.recompute(locked, now, fields)
+    locked.save(update_fields=fields)
+    _event(locked, Kind.PLAN_CHANGED, actor=by, at=now,
+           **{"from": previous.code if previous else None, "to": plan.code})
+    return locked
+
+
+@transaction.atomic
 def resolve_request(support_request: SupportRequest, *, by, note: str = "") -> SupportRequest:
     """Support considers the request solved; the customer may re-open it by replying
     within REOPEN_WINDOW_DAYS, after which it closes."""
@@ -533,6 +579,7 @@ def resolve_request(support_request: SupportRequest, *, by, note: str = "") -> S
     locked.status = Status.RESOLVED
     locked.resolved_at = now
     _stop_waiting(locked, fields)
+    sla_services.settled(locked, now, fields)
     locked.save(update_fields=fields)
     _event(locked, Kind.RESOLVED, actor=by, at=now,
            message=message.pk if message else None)
@@ -576,6 +623,7 @@ def reject_request(support_request: SupportRequest, *, by, clause: str,
     locked.rejection_clause = clause
     locked.rejected_at = now
     _stop_waiting(locked, fields)
+    sla_services.settled(locked, now, fields)
     locked.save(update_fields=fields)
     _event(locked, Kind.REJECTED, actor=by, at=now, clause=clause, message=message.pk)
     _status_event(locked, old, locked.status, actor=by, at=now)
@@ -594,6 +642,8 @@ def _close(locked: SupportRequest, *, by, reason: str, clause: str = "", now=Non
     fields = ["status", "closed_at", "close_reason", "close_clause", "updated_at"]
     if old == Status.WAITING_ON_CUSTOMER:
         _stop_waiting(locked, fields)
+    if old in SupportRequest.ACTIVE_STATUSES:
+        sla_services.settled(locked, now, fields)
     locked.save(update_fields=fields)
     _event(locked, Kind.CLOSED, actor=by, at=now, reason=reason, clause=clause or None)
     _status_event(locked, old, locked.status, actor=by, at=now)
@@ -725,6 +775,9 @@ def _record_attachment(support_request, stored, *, by, message, utility_request,
         locked.status = Status.OPEN
         fields.append("status")
         _stop_waiting(locked, fields)
+    if locked.status in (Status.NEW, Status.OPEN):
+        sla_services.customer_replied(locked, now, fields,
+                                      resumed=old == Status.WAITING_ON_CUSTOMER)
     locked.save(update_fields=fields)
     _status_event(locked, old, locked.status, actor=by, at=now)
     return attachment

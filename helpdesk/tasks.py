@@ -8,7 +8,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from . import services
+from . import services, sla_services
 from .models import Attachment, SupportRequest
 
 BATCH = 500
@@ -57,3 +57,10 @@ def purge_expired_samples() -> int:
         is_sample=True, purged_at__isnull=True,
         created_at__lte=now - timedelta(days=settings.SAMPLE_RETENTION_DAYS)))
     return sum(services.purge_sample(pk, now=now) for pk in ids)
+
+
+@shared_task
+def sweep_sla() -> int:
+    """Reminders at SLA_REMINDER_SHARE of a paid plan's target, escalations at its breach;
+    each at most once (see `helpdesk.sla_services.sweep`)."""
+    return sla_services.sweep()

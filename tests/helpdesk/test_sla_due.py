@@ -1,0 +1,354 @@
+"""Due times of paid plans (clause 3.3, DESIGN.md section 5), filed and moved through the
+real services at fixed moments: the calendar is Kuala Lumpur's (Mon-Fri 09:00-18:00, the
+public holidays of Malaysia / KUL), the plan Premium Support with a first response within
+four business hours. Also: who may file premium requests, and how many."""
+
+from datetime import date, datetime, time, timedelta
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from accounts.workspace import resolve_workspace
+from helpdesk import services, sla_services
+from helpdesk.calendars import schedule_for
+from helpdesk.models import (
+    AuthorisedContact,
+    OpeningHours,
+    SlaTarget,
+    SupportCalendar,
+    SupportRequest,
+)
+from helpdesk.sla import add_business_minutes, business_minutes_between
+from tests.accounts.factories import MembershipFactory
+from tests.licensing.factories import LicenceFactory
+
+from .conftest import kinds
+
+pytestmark = pytest.mark.django_db
+
+KL = ZoneInfo("Asia/Kuala_Lumpur")
+SlaState = SupportRequest.SlaState
+
+
+def kl(*args) -> datetime:
+    return datetime(*args, tzinfo=KL)
+
+
+def malaysia_calendar(segment="medium_large_business", country="MY") -> SupportCalendar:
+    calendar = SupportCalendar.objects.create(
+        name=f"Malaysia {segment}", country=country, segment=segment,
+        time_zone="Asia/Kuala_Lumpur", holiday_country="MY", holiday_subdivision="KUL")
+    OpeningHours.objects.bulk_create(
+        OpeningHours(calendar=calendar, weekday=day, opens=time(9), closes=time(18))
+        for day in range(5))
+    return calendar
+
+
+def targets(plan, priority="normal", *, first=240, following=480, resolution=1440,
+            around_the_clock=False) -> SlaTarget:
+    return SlaTarget.objects.create(
+        plan=plan, priority=priority, first_response_minutes=first,
+        next_response_minutes=following, resolution_minutes=resolution,
+        around_the_clock=around_the_clock)
+
+
+@pytest.fixture
+def sla(hd):
+    """Globex (MY, medium & large business) on Premium Support, its admin filing."""
+    w = SimpleNamespace(calendar=malaysia_calendar(), target=targets(hd.premium))
+    # Valid through every moment the tests travel to.
+    for licence in (hd.globex_licence, hd.acme_licence):
+        licence.starts_on, licence.expires_on = date(2025, 6, 1), date(2027, 12, 31)
+        licence.save()
+    w.schedule = schedule_for(w.calendar)
+    return w
+
+
+@pytest.fixture
+def at(time_machine):
+    def move(moment):
+        time_machine.move_to(moment, tick=False)
+        return moment
+
+    return move
+
+
+@pytest.fixture
+def premium(hd, file_request):
+    def make(user=None, workspace=None, **kwargs):
+        return file_request(user or hd.globex_admin, workspace or hd.globex_ws, **kwargs)
+
+    return make
+
+
+def fresh(sr) -> SupportRequest:
+    return SupportRequest.objects.get(pk=sr.pk)
+
+
+@pytest.mark.parametrize(("filed", "due"), [
+    # Friday five minutes before closing: 5 minutes, then 3 h 55 on Monday.
+    (kl(2026, 3, 6, 17, 55), kl(2026, 3, 9, 12, 55)),
+    # Monday 1 June (the King's birthday) and Tuesday 2 June (Vesak, observed) are closed.
+    (kl(2026, 5, 29, 17, 55), kl(2026, 6, 3, 12, 55)),
+    # Filed on National Day (31 August): the clock starts on the next working morning.
+    (kl(2026, 8, 31, 10, 0), kl(2026, 9, 1, 13, 0)),
+])
+def test_first_response_due_counts_business_hours_and_holidays(sla, premium, at, filed, due):
+    at(filed)
+    sr = premium()
+    assert sr.plan.code == "premium" and sr.standard_reason == ""
+    sr = fresh(sr)
+    assert sr.first_response_due == due
+    assert sr.first_response_due.astimezone(KL).isoformat() == due.isoformat()
+    assert sr.sla_state == SlaState.ON_TRACK
+    assert sr.next_response_due is None
+    assert sr.resolution_due == add_business_minutes(filed, 1440, sla.schedule)
+    # The sweep looks at it when 75 % of the first-response time has passed.
+    assert sr.sla_check_at == add_business_minutes(filed, 180, sla.schedule)
+
+
+def test_two_business_hours_waiting_on_the_customer_move_the_resolution_due_time(
+        hd, sla, premium, at):
+    at(kl(2026, 3, 10, 9, 0))
+    sr = premium()
+    before = fresh(sr).resolution_due
+    at(kl(2026, 3, 10, 17, 0))
+    services.request_information(sr, by=hd.agent, body="Which policy is applied?")
+    paused = fresh(sr)
+    assert paused.sla_paused_at == kl(2026, 3, 10, 17, 0)
+    assert paused.next_response_due is None and paused.sla_check_at is None
+    # One hour that evening and one the next morning: two business hours.
+    at(kl(2026, 3, 11, 10, 0))
+    services.add_reply(sr, by=hd.globex_admin, body="The default one.")
+    after = fresh(sr)
+    assert after.status == SupportRequest.Status.OPEN
+    assert after.sla_paused_at is None and after.sla_paused_minutes == 120
+    assert after.resolution_due == add_business_minutes(before, 120, sla.schedule)
+    assert business_minutes_between(before, after.resolution_due, sla.schedule) == 120
+    # The customer's answer starts a next-response target of eight business hours.
+    assert after.next_response_due == kl(2026, 3, 11, 18, 0)
+    # Escalation or not, the first-response due time stays as filed.
+    assert after.first_response_due == fresh(sr).first_response_due
+
+
+def test_the_first_staff_reply_meets_the_first_response_and_starts_the_next(
+        hd, sla, premium, at):
+    at(kl(2026, 3, 10, 9, 0))
+    sr = premium()
+    resolution_due = fresh(sr).resolution_due
+    at(kl(2026, 3, 10, 11, 0))
+    services.add_reply(sr, by=hd.agent, body="Looking into it.")
+    sr = fresh(sr)
+    assert sr.first_response_at == kl(2026, 3, 10, 11, 0)
+    assert sr.first_response_due == kl(2026, 3, 10, 13, 0)  # kept
+    assert sr.next_response_due == kl(2026, 3, 11, 10, 0)  # 8 business hours on
+    assert sr.resolution_due == resolution_due  # kept
+    assert sr.sla_state == SlaState.ON_TRACK
+    # A customer reply restarts it from the reply.
+    at(kl(2026, 3, 10, 15, 0))
+    services.add_reply(sr, by=hd.globex_admin, body="Thanks, here is the log.")
+    assert fresh(sr).next_response_due == kl(2026, 3, 11, 14, 0)
+
+
+def test_resolved_in_time_is_met_and_late_is_breached(hd, sla, premium, at):
+    at(kl(2026, 3, 10, 9, 0))
+    on_time, late = premium(), premium(subject="Another one")
+    at(kl(2026, 3, 10, 12, 0))
+    services.resolve_request(on_time, by=hd.agent, note="Fixed by the patch.")
+    at(kl(2026, 3, 10, 14, 0))  # after the 13:00 first-response due time
+    services.resolve_request(late, by=hd.agent, note="Fixed by the patch.")
+    assert fresh(on_time).sla_state == SlaState.MET
+    assert fresh(late).sla_state == SlaState.BREACHED
+    assert fresh(on_time).sla_check_at is None
+
+
+def test_a_reopened_request_resumes_its_clock(hd, sla, premium, at):
+    at(kl(2026, 3, 10, 9, 0))
+    sr = premium()
+    before = fresh(sr).resolution_due
+    at(kl(2026, 3, 10, 10, 0))
+    services.resolve_request(sr, by=hd.agent, note="Done.")
+    at(kl(2026, 3, 10, 12, 0))
+    services.add_reply(sr, by=hd.globex_admin, body="It came back.")
+    sr = fresh(sr)
+    assert sr.status == SupportRequest.Status.OPEN and sr.sla_state == SlaState.ON_TRACK
+    assert sr.resolution_due == add_business_minutes(before, 120, sla.schedule)
+
+
+def test_critical_counts_around_the_clock(hd, sla, premium, at):
+    targets(hd.premium, "critical", first=60, following=120, resolution=480,
+            around_the_clock=True)
+    at(kl(2026, 3, 7, 23, 30))  # a Saturday night
+    sr = fresh(premium(priority="critical"))
+    assert sr.first_response_due == kl(2026, 3, 8, 0, 30)
+    assert sr.resolution_due == kl(2026, 3, 8, 7, 30)
+
+
+def test_a_paid_plan_without_a_target_for_the_priority_has_no_due_times(sla, premium, at):
+    at(kl(2026, 3, 10, 9, 0))
+    sr = fresh(premium(priority="low"))
+    assert sr.plan.code == "premium"
+    assert (sr.first_response_due, sr.resolution_due, sr.sla_state) == (None, None, None)
+
+
+def test_standard_support_has_no_due_times_and_no_state(hd, sla, file_request, api, at):
+    at(kl(2026, 3, 10, 9, 0))
+    sr = file_request(hd.acme_member, hd.acme_member_ws)
+    services.add_reply(sr, by=hd.agent, body="Hello")
+    services.add_reply(sr, by=hd.acme_member, body="Hi")
+    sr = fresh(sr)
+    assert sr.plan.code == "standard"
+    assert [sr.first_response_due, sr.next_response_due, sr.resolution_due, sr.sla_state,
+            sr.sla_check_at] == [None] * 5
+    body = api(hd.acme_member).get(f"/api/v1/requests/{sr.reference}/").json()
+    assert body["first_response_due"] is None and body["next_response_due"] is None
+    assert body["resolution_due"] is None and body["sla_state"] is None
+
+
+def test_the_api_shows_premium_due_times_in_iso_8601(hd, sla, premium, api, at):
+    at(kl(2026, 3, 6, 17, 55))
+    sr = premium()
+    body = api(hd.globex_admin).get(f"/api/v1/requests/{sr.reference}/").json()
+    assert datetime.fromisoformat(body["first_response_due"]) == kl(2026, 3, 9, 12, 55)
+    assert datetime.fromisoformat(body["resolution_due"]) == fresh(sr).resolution_due
+    assert body["next_response_due"] is None and body["sla_state"] == "on_track"
+
+
+# Who may file premium requests, and how many ----------------------------------------------
+
+def test_a_member_who_is_not_an_authorised_contact_files_under_standard(hd, sla, premium, at):
+    member = MembershipFactory(company=hd.globex, user__email="dev@globex.example").user
+    at(kl(2026, 3, 10, 9, 0))
+    sr = premium(member, resolve_workspace(member, "globex"))
+    sr = fresh(sr)
+    assert sr.plan.code == "standard" and sr.licence == hd.globex_licence
+    assert sr.standard_reason == SupportRequest.StandardReason.NOT_AUTHORISED
+    assert "authorised technical contacts" in sr.get_standard_reason_display()
+    assert sr.first_response_due is None and sr.sla_state is None
+    assert kinds(sr) == ["filed", "filed_under_standard"]
+    event = sr.timeline.get(kind="filed_under_standard")
+    assert not event.is_internal and event.data["reason"] == "not_authorised"
+
+
+def test_named_contacts_replace_the_administrators(hd, sla, premium, at):
+    member = MembershipFactory(company=hd.globex, user__email="dev@globex.example").user
+    sla_services.add_authorised_contact(company=hd.globex, user=member, by=hd.globex_admin)
+    at(kl(2026, 3, 10, 9, 0))
+    assert premium(member, resolve_workspace(member, "globex")).plan.code == "premium"
+    admin_request = premium()
+    assert admin_request.plan.code == "standard"
+    assert admin_request.standard_reason == "not_authorised"
+
+
+def test_the_plan_limits_the_number_of_authorised_contacts(hd, sla):
+    members = [MembershipFactory(company=hd.globex).user for _ in range(3)]
+    for user in members[:2]:
+        sla_services.add_authorised_contact(company=hd.globex, user=user, by=hd.globex_admin)
+    with pytest.raises(services.HelpdeskError, match="allows 2"):
+        sla_services.add_authorised_contact(company=hd.globex, user=members[2],
+                                            by=hd.globex_admin)
+    with pytest.raises(services.NotAllowed):
+        sla_services.add_authorised_contact(company=hd.globex, user=members[2],
+                                            by=members[0])
+    with pytest.raises(services.HelpdeskError, match="not a member"):
+        sla_services.add_authorised_contact(company=hd.globex, user=hd.acme_admin,
+                                            by=hd.globex_admin)
+    assert sla_services.remove_authorised_contact(company=hd.globex, user=members[0],
+                                                  by=hd.globex_admin)
+    sla_services.add_authorised_contact(company=hd.globex, user=members[2],
+                                        by=hd.globex_admin)
+    assert AuthorisedContact.objects.filter(company=hd.globex).count() == 2
+
+
+def test_a_request_beyond_the_yearly_allowance_is_filed_under_standard(hd, sla, premium, at):
+    hd.premium.yearly_request_allowance = 2
+    hd.premium.save()
+    # The licence year runs from 1 June; one request of the year before does not count.
+    at(kl(2026, 5, 20, 9, 0))
+    assert premium(subject="Last year's").plan.code == "premium"
+    at(kl(2026, 6, 10, 9, 0))
+    assert premium(subject="First").plan.code == "premium"
+    assert premium(subject="Second").plan.code == "premium"
+    third = fresh(premium(subject="Third"))
+    assert third.plan.code == "standard"
+    assert third.standard_reason == SupportRequest.StandardReason.ALLOWANCE_USED
+    assert "used up" in third.get_standard_reason_display()
+    event = third.timeline.get(kind="filed_under_standard")
+    assert event.data | {"allowance": 2, "used": 2, "year_start": "2026-06-01"} == event.data
+    allowance = sla_services.premium_allowance(hd.globex)
+    assert allowance["plan"] == hd.premium and allowance["licence"] == hd.globex_licence
+    assert (allowance["allowance"], allowance["used"], allowance["left"]) == (2, 2, 0)
+    assert (allowance["year_start"], allowance["year_end"]) == (date(2026, 6, 1),
+                                                                 date(2027, 6, 1))
+    assert allowance["contacts"] == [hd.globex_admin] and allowance["contacts_limit"] == 2
+    assert allowance["contacts_named"] is False
+
+
+def test_unlimited_plans_and_companies_without_a_paid_plan(hd, sla, premium, at):
+    hd.premium.yearly_request_allowance = None
+    hd.premium.save()
+    at(kl(2026, 6, 10, 9, 0))
+    for n in range(3):
+        assert premium(subject=f"Request {n}").plan.code == "premium"
+    allowance = sla_services.premium_allowance(hd.globex)
+    assert allowance["allowance"] is None and allowance["left"] is None
+    assert allowance["used"] == 3
+    assert sla_services.premium_allowance(hd.acme) is None
+
+
+def test_an_expired_premium_licence_gives_standard_with_the_reason(hd, sla, file_request, at):
+    licence = LicenceFactory(product=hd.home_product, home_user=hd.home_user,
+                             plan=hd.premium, starts_on=date(2024, 1, 1),
+                             expires_on=date(2025, 1, 1))
+    malaysia_calendar(segment="home")
+    at(kl(2026, 3, 10, 9, 0))
+    sr = fresh(file_request(licence_key=licence.key))
+    assert sr.licence == licence and sr.plan.code == "standard"
+    assert sr.standard_reason == SupportRequest.StandardReason.LICENCE_NOT_VALID
+
+
+# A plan change by staff ------------------------------------------------------------------
+
+def test_a_plan_change_by_staff_computes_the_due_times_again(hd, sla, premium, file_request,
+                                                            at):
+    at(kl(2026, 3, 10, 9, 0))
+    member = MembershipFactory(company=hd.globex).user
+    sr = premium(member, resolve_workspace(member, "globex"))
+    assert sr.plan.code == "standard" and sr.first_response_due is None
+    at(kl(2026, 3, 10, 10, 0))
+    with pytest.raises(services.NotAllowed):
+        services.change_plan(sr, by=hd.globex_admin, plan=hd.premium)
+    services.change_plan(sr, by=hd.agent, plan=hd.premium)
+    sr = fresh(sr)
+    assert sr.plan == hd.premium and sr.standard_reason == ""
+    assert sr.first_response_due == kl(2026, 3, 10, 13, 0)  # from the filing time
+    assert sr.sla_state == SlaState.ON_TRACK
+    assert kinds(sr)[-1] == "plan_changed"
+    services.change_plan(sr, by=hd.agent, plan=hd.standard)
+    sr = fresh(sr)
+    assert [sr.first_response_due, sr.resolution_due, sr.sla_state, sr.sla_check_at] == \
+        [None] * 4
+
+
+def test_backfill_gives_older_premium_requests_their_due_times(hd, sla, premium, at):
+    at(kl(2026, 3, 10, 9, 0))
+    active, done = premium(), premium(subject="Done")
+    at(kl(2026, 3, 10, 10, 0))
+    services.resolve_request(done, by=hd.agent, note="Fixed.")
+    SupportRequest.objects.update(first_response_due=None, resolution_due=None,
+                                  sla_state=None, sla_check_at=None)
+    assert sla_services.backfill() == 2
+    assert sla_services.backfill() == 0
+    assert fresh(active).first_response_due == kl(2026, 3, 10, 13, 0)
+    assert fresh(active).sla_state == SlaState.ON_TRACK
+    assert fresh(done).sla_state == SlaState.MET and fresh(done).sla_check_at is None
+
+
+def test_the_reminder_share_is_a_setting(hd, sla, premium, at, settings):
+    settings.SLA_REMINDER_SHARE = 0.5
+    at(kl(2026, 3, 10, 9, 0))
+    sr = fresh(premium())
+    assert sr.first_response_remind_at == kl(2026, 3, 10, 11, 0)
+    assert sr.first_response_remind_at == sr.sla_check_at
+    assert sr.resolution_remind_at == kl(2026, 3, 10, 9, 0) + timedelta(days=1, hours=3)
