@@ -24,6 +24,7 @@ from .models import (
     Priority,
     Queue,
     QueueRoute,
+    SelfHelpResource,
     SlaTarget,
     SupportCalendar,
     SupportRequest,
@@ -129,6 +130,35 @@ def _age(request: SupportRequest, **fields) -> None:
     SupportRequest.objects.filter(pk=request.pk).update(**fields)
 
 
+SELF_HELP = [
+    # (segment, kind, language, title, url, keywords)
+    ("home", "knowledge_base", "en", "Home products: knowledge base",
+     "https://support.example.com/home/", "install update licence activation error"),
+    ("home", "knowledge_base", "ms", "Perisian kediaman: pangkalan pengetahuan",
+     "https://support.example.com/ms/home/", "pasang kemas kini lesen pengaktifan ralat"),
+    ("home", "community", "en", "Community forum for home users",
+     "https://community.example.com/", "question forum users tips"),
+    ("home", "course", "en", "Online course: getting started at home",
+     "https://academy.example.com/home-basics/", "training course learn"),
+    ("business", "knowledge_base", "en", "Business products: knowledge base",
+     "https://support.example.com/business/", "deploy policy server endpoint update"),
+    ("business", "knowledge_base", "ms", "Perisian perniagaan: pangkalan pengetahuan",
+     "https://support.example.com/ms/business/", "pasang dasar pelayan titik akhir"),
+    ("business", "community", "en", "Community forum for business users",
+     "https://community.example.com/business/", "administrator forum deployment"),
+    ("business", "course", "en", "Online course: endpoint security administration",
+     "https://academy.example.com/endpoint-admin/", "training administration course"),
+]
+
+
+def _self_help() -> None:
+    for segment, kind, language, title, url, keywords in SELF_HELP:
+        SelfHelpResource.objects.get_or_create(
+            url=url, language=language,
+            defaults={"segment": segment, "kind": kind, "title": title, "keywords": keywords},
+        )
+
+
 def seed(demo: dict, out) -> None:
     load_published_rules()
     sync_staff_groups()
@@ -140,6 +170,7 @@ def seed(demo: dict, out) -> None:
     _queues(agent, staff)
     demo.update(agent=agent)
     calendars_made = _calendars()
+    _self_help()
     if "premium_plan" in demo:
         _premium_targets(demo["premium_plan"])
     if "globex" in demo and "globex_admin" in demo:

@@ -310,7 +310,10 @@ def file_request(*, by, workspace: Workspace, category, subject: str, descriptio
             _event(follows_up, Kind.FOLLOW_UP_OPENED, actor=by, at=now,
                    reference=support_request.reference)
         _notify_customer(support_request, "request_received",
-                         follows_up=follows_up.reference if follows_up else "")
+                         follows_up=follows_up.reference if follows_up else "",
+                         premium_plan=support_request.plan.name if support_request.plan
+                         and support_request.first_response_due else "",
+                         filed_under_standard=bool(standard_reason))
     return support_request
 
 

@@ -352,3 +352,15 @@ def test_the_reminder_share_is_a_setting(hd, sla, premium, at, settings):
     assert sr.first_response_remind_at == kl(2026, 3, 10, 11, 0)
     assert sr.first_response_remind_at == sr.sla_check_at
     assert sr.resolution_remind_at == kl(2026, 3, 10, 9, 0) + timedelta(days=1, hours=3)
+
+
+def test_the_received_email_promises_premium_times_only_to_premium_requests(
+        hd, sla, premium, file_request, at, run_outbox, django_capture_on_commit_callbacks):
+    at(kl(2026, 3, 10, 9, 0))
+    with django_capture_on_commit_callbacks(execute=True):
+        premium()
+        file_request(hd.acme_member, hd.acme_member_ws)
+    bodies = {m.to[0]: m.body for m in run_outbox() if "received" in m.subject.lower()}
+    assert "covered by Premium Support" in bodies[hd.globex_admin.email]
+    assert "best-effort" not in bodies[hd.globex_admin.email]
+    assert "best-effort basis (clause 3.3)" in bodies[hd.acme_member.email]
