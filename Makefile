@@ -37,6 +37,13 @@ run: messages seed
 test: messages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# A long run of the API fuzzing that `make test` runs briefly (FUZZ_EXAMPLES generated
+# cases per operation, input mode and caller).
+FUZZ_EXAMPLES ?= 200
+fuzz: messages
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/reliability/test_schema_fuzz.py \
+		--timeout=7200 $(PYTEST_ARGS)
+
 lint: install
 	$(BIN)/ruff check .
 
@@ -45,6 +52,22 @@ lock: install
 	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
 		--quiet -o requirements.lock
+
+# The benchmark (DESIGN.md section 10) in its own database: `<name>_bench` on the PostgreSQL
+# server DATABASE_URL names (created when missing), else bench.sqlite3. Prints one JSON
+# object on stdout and fails when a budget is missed. `make bench SCALE=1000000` for growth.
+SCALE ?= 100000
+BENCH_ARGS ?=
+bench: install
+	@$(MAKE) -s --no-print-directory messages >&2
+	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk) >&2 \
+		|| echo "wrk could not be installed: the throughput part is skipped" >&2
+	@url="$$($(BIN)/python -m feedback.management.commands._bench_common)" || exit 1; \
+	export DATABASE_URL="$$url" DEBUG=false CACHE_KEY_PREFIX=bench; \
+	$(BIN)/python manage.py migrate --noinput >&2 && \
+	$(BIN)/python manage.py createcachetable >&2 && \
+	$(BIN)/python manage.py seed_bench --requests $(SCALE) >&2 && \
+	$(BIN)/python manage.py bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles
