@@ -352,6 +352,25 @@ class SupportRequestAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related(*self.list_select_related)
 
+    def get_object(self, request, object_id, from_field=None):
+        """The request with everything its work page shows, read once per HTTP request (the
+        page, its forms and the admin's own change view all ask for it)."""
+        cached = getattr(request, "_support_request", None)
+        if cached is not None and str(cached.pk) == str(object_id) and from_field is None:
+            return cached
+        queryset = self.get_queryset(request).select_related(
+            "licence__product", "product", "version__product", "rule_set", "follows_up",
+            "merged_into", "filed_by",
+        )
+        try:
+            obj = queryset.get(pk=self.model._meta.pk.to_python(object_id)) \
+                if from_field is None else super().get_object(request, object_id, from_field)
+        except (self.model.DoesNotExist, ValidationError, ValueError):
+            obj = None
+        if from_field is None:
+            request._support_request = obj
+        return obj
+
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
         try:

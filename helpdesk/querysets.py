@@ -17,16 +17,22 @@ def is_helpdesk_staff(user) -> bool:
 
 def customer_requests_q(user, prefix: str = "") -> Q:
     """A home user's own home requests; in a company, admins reach all of the company's
-    requests and members only those they filed."""
-    administered = Membership.objects.filter(user=user, role=Membership.Role.ADMIN).values(
-        "company_id"
-    )
-    member_of = Membership.objects.filter(user=user).values("company_id")
-    return (
-        Q(**{f"{prefix}company__isnull": True, f"{prefix}home_user": user})
-        | Q(**{f"{prefix}company__in": administered})
-        | Q(**{f"{prefix}company__in": member_of, f"{prefix}requester": user})
-    )
+    requests and members only those they filed.
+
+    The user's companies are read first and put in as literal ids: PostgreSQL plans
+    `company_id IN (1, 2)` onto the indexes, where an OR of subqueries is checked row by
+    row across a big company's requests.
+    """
+    administered, member_of = [], []
+    for company_id, role in Membership.objects.filter(user=user).values_list("company_id",
+                                                                            "role"):
+        (administered if role == Membership.Role.ADMIN else member_of).append(company_id)
+    q = Q(**{f"{prefix}company__isnull": True, f"{prefix}home_user": user})
+    if administered:
+        q |= Q(**{f"{prefix}company__in": administered})
+    if member_of:
+        q |= Q(**{f"{prefix}company__in": member_of, f"{prefix}requester": user})
+    return q
 
 
 class SupportRequestQuerySet(models.QuerySet):
