@@ -117,8 +117,16 @@ class RequestDetailSerializer(RequestSerializer):
         help_text="Conditions of 4.4.1-4.4.6 support noted: no guarantee of success.")
     utility_requests = UtilityRequestSerializer(many=True, read_only=True)
     messages_count = serializers.IntegerField(read_only=True)
-    follows_up = serializers.SlugRelatedField(slug_field="reference", read_only=True)
-    merged_into = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    follows_up = serializers.SlugRelatedField(slug_field="reference", read_only=True,
+                                              allow_null=True)
+    merged_into = serializers.SlugRelatedField(slug_field="reference", read_only=True,
+                                               allow_null=True)
+    # Read-only model fields lose `allow_blank`; declared here so the schema says that ""
+    # (no platform given, not closed) is an answer too.
+    os = serializers.ChoiceField(choices=SupportRequest._meta.get_field("os").choices,
+                                 allow_blank=True, read_only=True)
+    close_reason = serializers.ChoiceField(choices=SupportRequest.CloseReason.choices,
+                                           allow_blank=True, read_only=True)
 
     class Meta(RequestSerializer.Meta):
         fields = [*RequestSerializer.Meta.fields, "description", "product", "version", "os",
@@ -147,7 +155,7 @@ class RequestCreateSerializer(EligibilityInputSerializer):
 
 class AttachmentSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="original_name")
-    message = serializers.PrimaryKeyRelatedField(read_only=True)
+    message = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     purged = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField(
         help_text="Null for malware samples unless the caller is staff (who get an "
@@ -458,7 +466,9 @@ def file_response(attachment: Attachment, *, by, http_request) -> FileResponse:
     description="Always as an attachment. A malware sample downloads only for staff, as a "
     "ZIP encrypted (AES) with the password `infected`; every such download is audited. For "
     "anyone else a sample is 404.",
-    responses={(200, "application/octet-stream"): OpenApiTypes.BINARY,
+    responses={(200, "*/*"): OpenApiResponse(
+                   OpenApiTypes.BINARY, description="The file, in the type sniffed from its "
+                   "content when it was uploaded; a sample as application/zip."),
                401: NOT_SIGNED_IN, 403: FORBIDDEN, 404: NOT_FOUND, 409: CONFLICT},
 )
 class AttachmentDownloadView(generics.GenericAPIView):

@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -24,7 +25,7 @@ class NotificationAdmin(admin.ModelAdmin):
     def send_again(self, request, queryset):
         ids = list(queryset.filter(status=Notification.Status.FAILED).values_list("pk", flat=True))
         Notification.objects.filter(pk__in=ids).update(
-            status=Notification.Status.PENDING, attempts=0
+            status=Notification.Status.PENDING, attempts=0, queued_at=timezone.now()
         )
         for pk in ids:
             services.enqueue_delivery(pk)

@@ -18,7 +18,8 @@ def notify(to: str, template: str, context: dict, language: str = "en") -> Notif
     written in the caller's transaction, so the email exists exactly when the change does.
     """
     notification = Notification.objects.create(
-        to=to, template=template, context=context, language=language or "en"
+        to=to, template=template, context=context, language=language or "en",
+        queued_at=timezone.now(),
     )
     _enqueue_after_commit(notification.pk)
     return notification
@@ -29,10 +30,11 @@ def queue_message(message: EmailMessage, language: str = "en") -> list[Notificat
     html = ""
     if isinstance(message, EmailMultiAlternatives):
         html = next((body for body, mime in message.alternatives if mime == "text/html"), "")
+    now = timezone.now()
     rows = [
         Notification.objects.create(
             to=recipient, language=language, subject=str(message.subject),
-            body_text=message.body, body_html=html,
+            body_text=message.body, body_html=html, queued_at=now,
         )
         for recipient in message.to
     ]
@@ -46,11 +48,11 @@ def _enqueue_after_commit(notification_id: int) -> None:
 
 
 def enqueue_delivery(notification_id: int) -> bool:
-    """Hand one notification to the broker. A broker outage is logged, not raised: the row
+    """Hand one notification to the broker; no database write (the row's `queued_at` is set
+    when it is written, and by the re-scan). A broker outage is logged, not raised: the row
     stays pending and the re-scan queues it again, so the user's action never fails."""
     from .tasks import deliver_notification
 
-    Notification.objects.filter(pk=notification_id).update(queued_at=timezone.now())
     try:
         deliver_notification.apply_async((notification_id,), retry=False)
     except Exception:
@@ -145,10 +147,21 @@ def deliver(notification_id: int) -> bool:
     return True
 
 
-def requeue_pending(older_than) -> int:
-    """Queue again what is still pending since before `older_than` (the broker was down,
-    or a worker died with it). Returns how many were handed to the broker."""
-    stale = Notification.objects.pending().filter(
-        created_at__lt=older_than
-    ).exclude(queued_at__gte=older_than).values_list("pk", flat=True)
-    return sum(enqueue_delivery(pk) for pk in list(stale[:1000]))
+def requeue_pending(older_than, limit: int = 1000) -> int:
+    """Queue again what is still pending and was last queued before `older_than` (the
+    broker was down, or a worker died with it). Their `queued_at` is moved on in one
+    UPDATE, so the next re-scan leaves them alone for a while even if the broker is still
+    away. Returns how many were handed to the broker."""
+    stale = list(
+        Notification.objects.pending()
+        .filter(created_at__lt=older_than)
+        .exclude(queued_at__gte=older_than)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if not stale:
+        return 0
+    Notification.objects.filter(pk__in=stale, status=Notification.Status.PENDING).update(
+        queued_at=timezone.now()
+    )
+    return sum(enqueue_delivery(pk) for pk in stale)

@@ -8,12 +8,19 @@ from . import services
 from .models import Notification
 
 
+def retry_countdown(retries: int) -> float:
+    """Seconds before the next try after `retries` failed ones: doubling, capped at an hour."""
+    return min(settings.NOTIFICATION_RETRY_BASE_SECONDS * 2**retries, 3600)
+
+
+# One first try and five retries: as many tries as NOTIFICATION_MAX_ATTEMPTS, after which
+# `services.deliver` has marked the row failed (with its last error), so nothing is dropped.
 @shared_task(bind=True, max_retries=5, acks_late=True)
 def deliver_notification(self, notification_id: int) -> bool:
     try:
         return services.deliver(notification_id)
     except services.TemporaryDeliveryError as exc:
-        raise self.retry(exc=exc, countdown=min(30 * 2**self.request.retries, 3600)) from exc
+        raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries)) from exc
 
 
 @shared_task

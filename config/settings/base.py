@@ -175,6 +175,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "helpdesk.tasks.close_silent_requests",
         "schedule": timedelta(minutes=30),
     },
+    "helpdesk-sweep-sla": {
+        "task": "helpdesk.tasks.sweep_sla",
+        "schedule": timedelta(minutes=2),
+    },
     "helpdesk-purge-samples": {
         "task": "helpdesk.tasks.purge_expired_samples",
         "schedule": crontab(hour=4, minute=7),
@@ -278,14 +282,25 @@ REOPEN_WINDOW_DAYS = env.int("REOPEN_WINDOW_DAYS", default=7)
 # is closed as "no response" (clause 6.4) after WAITING_CLOSE_DAYS of silence.
 WAITING_REMINDER_DAYS = env.int("WAITING_REMINDER_DAYS", default=3)
 WAITING_CLOSE_DAYS = env.int("WAITING_CLOSE_DAYS", default=10)
+# Service levels of paid plans (DESIGN.md section 5): the assignee is reminded when this
+# share of a target's business time has passed; supervisors are told at the breach. The
+# beat sweep handles at most SLA_SWEEP_BATCH requests or SLA_SWEEP_SECONDS per run.
+SLA_REMINDER_SHARE = 0.75
+SLA_SWEEP_BATCH = 2000
+SLA_SWEEP_SECONDS = 60.0
 
 # Email --------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# A backend class named outright wins over the one EMAIL_URL implies (EMAIL_URL still gives
+# its host or file path): the reliability tests give a worker a mail server that hangs.
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=EMAIL_CONFIG["EMAIL_BACKEND"])
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Support <support@example.com>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 NOTIFICATION_REQUEUE_AFTER = timedelta(minutes=env.int("NOTIFICATION_REQUEUE_MINUTES", default=3))
 NOTIFICATION_MAX_ATTEMPTS = 6
+# A temporary mail failure is tried again after 30 s, 60 s, 120 s ... (capped at an hour).
+NOTIFICATION_RETRY_BASE_SECONDS = env.float("NOTIFICATION_RETRY_BASE_SECONDS", default=30)
 NOTIFICATION_RETENTION_DAYS = env.int("NOTIFICATION_RETENTION_DAYS", default=90)
 
 # Feedback (clause 6.3) ------------------------------------------------------------
@@ -341,6 +356,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "SupportRequestStatusEnum": "helpdesk.models.SupportRequest.Status",
     },

@@ -206,3 +206,31 @@ def test_a_service_writes_its_email_in_the_same_transaction(run_outbox):
     notification = Notification.objects.get()
     assert (notification.to, notification.language) == (admin.email, "ms")
     assert [m.to for m in run_outbox()] == [[admin.email]]
+
+
+def test_queueing_an_email_costs_one_insert_and_the_rescan_one_update(
+        monkeypatch, django_assert_num_queries, django_capture_on_commit_callbacks):
+    """notify() writes the row already marked queued; handing it to the broker writes
+    nothing; the re-scan moves `queued_at` on for all it re-queues in one UPDATE."""
+    published = []
+    monkeypatch.setattr(deliver_notification, "apply_async",
+                        lambda args, **kwargs: published.append(args[0]))
+    with django_capture_on_commit_callbacks(execute=True), django_assert_num_queries(1):
+        notification = services.notify("ana@example.org", "company_verified",
+                                       {"company": "Acme", "url": "/company/acme/"})
+    assert published == [notification.pk]
+    assert notification.queued_at is not None
+    with django_assert_num_queries(0):
+        assert services.enqueue_delivery(notification.pk) is True
+
+    later = timezone.now() + timedelta(minutes=10)
+    NotificationFactory.create_batch(4, queued_at=timezone.now())
+    published.clear()
+    with time_machine.travel(later):
+        with django_assert_num_queries(2):  # which ones, then one UPDATE for all of them
+            assert services.requeue_pending(timezone.now() - timedelta(minutes=3)) == 5
+        assert len(published) == 5
+        assert Notification.objects.filter(queued_at__gte=later - timedelta(seconds=1)).count() \
+            == 5
+        # Just re-queued: the next re-scan leaves them alone.
+        assert services.requeue_pending(timezone.now() - timedelta(minutes=3)) == 0

@@ -114,8 +114,9 @@ def test_committed_notification_is_sent_once_by_the_worker(worker):
     with transaction.atomic():
         notification = notify("worker@example.org", "company_verified",
                               {"company": "Acme", "url": "/company/acme/"})
-        # Not queued before the commit: the worker could not see the row yet.
-        assert Notification.objects.get(pk=notification.pk).queued_at is None
+        # Not handed to the broker before the commit (the worker could not see the row
+        # yet): the hand-over waits among the transaction's on-commit hooks.
+        assert len(connection.run_on_commit) == 1
     wait_for(lambda: status_of(notification.pk) == Notification.Status.SENT,
              "the worker sending the committed notification", worker["log"])
     files = list(worker["mail_dir"].iterdir())

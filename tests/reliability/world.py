@@ -1,0 +1,154 @@
+"""A demo-like world for the security tests, built with the factories and the services:
+two home users, Acme (admin and two members), Globex (admin), an agent and a supervisor,
+and for each customer what they own: requests with messages and files, a pending survey,
+a quote, a licence, an API token, memberships and invitations.
+
+Every object is listed in `world.objects` with the customers who may reach it, so a test
+can ask everyone else to open it.
+"""
+
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from accounts import services as account_services
+from accounts.models import CompanySegment, Membership
+from accounts.workspace import Workspace, resolve_workspace
+from feedback import tokens
+from feedback.models import FeedbackRequest, Survey
+from helpdesk import services
+from helpdesk.rules import load_published_rules
+from licensing.models import OperatingSystem, ProductSegment, RequestCategory
+from tests.accounts.factories import CompanyFactory, MembershipFactory, UserFactory
+from tests.helpdesk.factories import AgentFactory, supervisor
+from tests.licensing.factories import (
+    LicenceFactory,
+    PaidServiceFactory,
+    ProductFactory,
+    ProductVersionFactory,
+    QuoteRequestFactory,
+    SupportPlanFactory,
+    SystemRequirementFactory,
+)
+
+
+@dataclass
+class Owned:
+    """One object, the workspace it lives in ("my" or a company slug) and who reaches it."""
+
+    kind: str
+    obj: object
+    workspace: str
+    reach: set = field(default_factory=set)
+    owner: object = None
+
+
+def _company_users(company) -> set:
+    return {m.user for m in Membership.objects.filter(company=company).select_related("user")}
+
+
+def _company_admins(company) -> set:
+    return {m.user for m in Membership.objects.filter(company=company, role="admin")
+            .select_related("user")}
+
+
+def build_world(**names) -> SimpleNamespace:
+    """`names` may override what people and companies are called (for the text tests)."""
+    w = SimpleNamespace(objects=[])
+    load_published_rules()
+    plan = SupportPlanFactory()
+    PaidServiceFactory()
+    w.home_product = ProductFactory(code="home-premium", name="Home Premium")
+    w.home_version = ProductVersionFactory(product=w.home_product, version="21.21")
+    SystemRequirementFactory(version=w.home_version, os="windows", min_os_version="10")
+    w.biz = ProductFactory(code="endpoint", name="Endpoint Security",
+                           segment=ProductSegment.BUSINESS)
+    w.biz_version = ProductVersionFactory(product=w.biz, version="12.8")
+    SystemRequirementFactory(version=w.biz_version, os="windows", min_os_version="10")
+
+    full_name = names.get("full_name")
+    w.home = UserFactory(email="home@example.com",
+                         full_name=full_name or "Hana Home")
+    w.home2 = UserFactory(email="home2@example.com", full_name="Harun Home")
+    w.acme = CompanyFactory(name=names.get("company_name", "Acme"), slug="acme")
+    w.globex = CompanyFactory(name="Globex", slug="globex",
+                              segment=CompanySegment.MEDIUM_LARGE_BUSINESS)
+    w.acme_admin = MembershipFactory(company=w.acme, role="admin",
+                                     user__email="admin@acme.example",
+                                     user__full_name=full_name or "Adam Acme").user
+    w.acme_member = MembershipFactory(company=w.acme, user__email="member@acme.example",
+                                      user__full_name=full_name or "Mei Acme").user
+    w.acme_member2 = MembershipFactory(company=w.acme, user__email="member2@acme.example",
+                                       user__full_name="Musa Acme").user
+    w.globex_admin = MembershipFactory(company=w.globex, role="admin",
+                                       user__email="admin@globex.example",
+                                       user__full_name="Gopal Globex").user
+    w.customers = [w.home, w.home2, w.acme_admin, w.acme_member, w.acme_member2,
+                   w.globex_admin]
+    w.agent = AgentFactory(email="agent@example.com", full_name="Amir Agent")
+    w.supervisor = supervisor(email="supervisor@example.com", full_name="Sara Supervisor")
+
+    w.acme_licence = LicenceFactory(product=w.biz, company=w.acme, plan=plan)
+    w.globex_licence = LicenceFactory(product=w.biz, company=w.globex, plan=plan)
+    w.home_licence = LicenceFactory(product=w.home_product, home_user=w.home, plan=plan)
+    w.objects += [
+        Owned("licence", w.acme_licence, "acme", _company_users(w.acme), w.acme_admin),
+        Owned("licence", w.globex_licence, "globex", _company_users(w.globex),
+              w.globex_admin),
+        Owned("licence", w.home_licence, "my", {w.home}, w.home),
+    ]
+    for company, admin in ((w.acme, w.acme_admin), (w.globex, w.globex_admin)):
+        w.objects.append(Owned("company", company, company.slug, _company_users(company),
+                               admin))
+        for membership in Membership.objects.filter(company=company):
+            w.objects.append(Owned("membership", membership, company.slug,
+                                   _company_users(company), admin))
+
+    subject = names.get("subject", "The scan stops halfway")
+    body = names.get("message", "It stops at 40 per cent, every time.")
+    w.requests = {}
+    malfunction = RequestCategory.objects.get(code="malfunction")
+    for user, slug in ((w.home, "my"), (w.home2, "my"), (w.acme_member, "acme"),
+                       (w.acme_admin, "acme"), (w.globex_admin, "globex")):
+        workspace = Workspace(user=user) if slug == "my" else resolve_workspace(user, slug)
+        product, version = ((w.home_product, w.home_version) if slug == "my"
+                            else (w.biz, w.biz_version))
+        support_request = services.file_request(
+            by=user, workspace=workspace, category=malfunction, subject=subject,
+            description=body, product=product, version=version, os=OperatingSystem.WINDOWS,
+            os_version="11")
+        services.add_reply(support_request, by=user, body=body)
+        services.add_reply(support_request, by=w.agent, body="Please run the quick scan.")
+        attachment = services.upload_attachment(
+            support_request, by=user,
+            file=SimpleUploadedFile(names.get("file_name", "scan.log"), b"scan log\n"))
+        reach = {user} | (_company_admins(workspace.company) if workspace.company else set())
+        w.requests[user] = support_request
+        w.objects += [
+            Owned("request", support_request, slug, reach, user),
+            Owned("attachment", attachment, slug, reach, user),
+        ]
+        # A resolved one with its survey waiting.
+        resolved = services.file_request(
+            by=user, workspace=workspace, category=malfunction, subject=subject,
+            description=body, product=product, version=version, os=OperatingSystem.WINDOWS,
+            os_version="11")
+        resolved = services.resolve_request(resolved, by=w.agent, note="Fixed.")
+        survey_request = FeedbackRequest.objects.create(
+            survey=Survey.objects.get(code=Survey.POST_RESOLUTION), support_request=resolved,
+            user=user, company=resolved.company, segment=resolved.segment,
+            sent_at=timezone.now(), expires_at=timezone.now() + tokens.answer_max_age())
+        w.objects += [
+            Owned("request", resolved, slug, reach, user),
+            Owned("survey", survey_request, slug, reach, user),
+        ]
+        quote = QuoteRequestFactory(requester=user, company=workspace.company,
+                                    message=names.get("message", "Please quote."))
+        w.objects.append(Owned("quote", quote, slug, reach, user))
+        token, _key = account_services.create_api_token(user, name="script")
+        w.objects.append(Owned("token", token, "my", {user}, user))
+    w.invitation, w.invitation_token = account_services.invite_member(
+        company=w.acme, email="new@example.org", role="member", by=w.acme_admin)
+    return w
