@@ -1,6 +1,6 @@
 """The customer portals' request pages: `/my/requests/...` and `/company/<slug>/requests/...`.
 
-Every page starts from `SupportRequest.objects.visible_to(user).in_workspace(workspace)`:
+Every page starts from `SupportRequest.objects.visible_to(user, workspace)`:
 a request of another workspace, or one a company member did not file, is simply not in
 the queryset, so it answers 404 for every URL and method, before any form is read. Every
 change is one call into `helpdesk.services`; these views only translate forms into calls
@@ -70,7 +70,7 @@ def can_file(workspace) -> bool:
 def visible_requests(user, workspace):
     """The requests this person sees in this workspace: the one scoping rule of the
     portal (a company admin sees all of the company's, a member their own)."""
-    return SupportRequest.objects.visible_to(user).in_workspace(workspace)
+    return SupportRequest.objects.visible_to(user, workspace)
 
 
 def decision_view(decision, workspace, category=None) -> dict:
