@@ -149,7 +149,7 @@ class RequestListView(PortalMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         form = RequestFilterForm(request.GET or None)
-        requests = self.visible_requests().for_list().order_by("-created_at", "-pk")
+        requests = self.visible_requests().for_portal_list().order_by("-created_at", "-pk")
         valid = form.is_valid() if form.is_bound else True
         if form.is_bound and valid:
             requests = form.filter(requests)

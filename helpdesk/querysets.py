@@ -71,6 +71,12 @@ class SupportRequestQuerySet(models.QuerySet):
         return self.select_related("company", "home_user", "requester", "category", "queue",
                                    "assignee", "plan")
 
+    def for_portal_list(self):
+        """What a row of the customers' lists shows. The few catalogue rows come in their
+        own small queries: joining them too costs PostgreSQL more time to plan than the
+        page takes to read."""
+        return self.select_related("requester").prefetch_related("category", "plan")
+
     def for_detail(self):
         from .models import NoGuaranteeFlag, UtilityRequest
 
