@@ -40,6 +40,8 @@ def _catalogue():
 def _describe_the_product(page, product, version):
     """Product -> version -> platform, as a person does it: each change asks the server
     (htmx), which swaps in the product's versions."""
+    # htmx binds its handlers once the page has loaded; a change before that is not sent.
+    page.wait_for_load_state("load")
     page.locator("#id_product").select_option(product)
     page.locator(f"#id_version option[value='{version}']").wait_for(state="attached")
     page.locator("#id_version").select_option(version)
