@@ -13,18 +13,12 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.i18n import localized
+
 COMMENT_MAX_LENGTH = 2000
-
-
-def _localized(obj, field: str) -> str:
-    if translation.get_language() == "ms":
-        value = getattr(obj, f"{field}_ms", "")
-        if value:
-            return value
-    return getattr(obj, field)
 
 
 def new_token_key() -> str:
@@ -65,11 +59,11 @@ class Survey(models.Model):
 
     @property
     def localized_title(self) -> str:
-        return _localized(self, "title")
+        return localized(self, "title")
 
     @property
     def localized_intro(self) -> str:
-        return _localized(self, "intro")
+        return localized(self, "intro")
 
 
 @dataclass(frozen=True)
@@ -133,15 +127,15 @@ class Question(models.Model):
 
     @property
     def localized_text(self) -> str:
-        return _localized(self, "text")
+        return localized(self, "text")
 
     @property
     def localized_low_label(self) -> str:
-        return _localized(self, "low_label")
+        return localized(self, "low_label")
 
     @property
     def localized_high_label(self) -> str:
-        return _localized(self, "high_label")
+        return localized(self, "high_label")
 
 
 def feedback_requests_of(user):
@@ -149,18 +143,12 @@ def feedback_requests_of(user):
     lets them reach, on the customer side (a home user's own; in a company, the ones they
     filed, and every one of the companies they administer). Staff powers do not count:
     an agent never rates a request."""
-    from accounts.models import Membership
     from helpdesk.models import SupportRequest
+    from helpdesk.querysets import customer_requests_q
 
     if not user.is_authenticated:
         return SupportRequest.objects.none()
-    administered = Membership.objects.filter(user=user, role=Membership.Role.ADMIN)
-    member_of = Membership.objects.filter(user=user)
-    return SupportRequest.objects.visible_to(user).filter(
-        Q(company__isnull=True, home_user=user)
-        | Q(company__in=administered.values("company_id"))
-        | Q(company__in=member_of.values("company_id"), requester=user)
-    )
+    return SupportRequest.objects.filter(customer_requests_q(user))
 
 
 def _workspace_q(workspace, prefix: str = "") -> Q:

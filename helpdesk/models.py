@@ -1,10 +1,11 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from accounts.i18n import localized
 from accounts.models import Company, Segment, validate_time_zone
 from licensing.models import (
     Licence,
@@ -61,9 +62,7 @@ class RuleSet(models.Model):
 
     @property
     def localized_title(self) -> str:
-        if translation.get_language() == "ms" and self.title_ms:
-            return self.title_ms
-        return self.title
+        return localized(self, "title")
 
 
 class Clause(models.Model):
@@ -95,15 +94,11 @@ class Clause(models.Model):
 
     @property
     def localized_title(self) -> str:
-        if translation.get_language() == "ms" and self.title_ms:
-            return self.title_ms
-        return self.title
+        return localized(self, "title")
 
     @property
     def localized_text(self) -> str:
-        if translation.get_language() == "ms" and self.text_ms:
-            return self.text_ms
-        return self.text
+        return localized(self, "text")
 
 
 # ---------------------------------------------------------------------------------------

@@ -4,10 +4,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from accounts.i18n import localized
 from accounts.models import Company, Membership
 
 from .versions import validate_version, version_key
@@ -270,15 +271,11 @@ class RequestCategory(models.Model):
 
     @property
     def localized_name(self) -> str:
-        if translation.get_language() == "ms" and self.name_ms:
-            return self.name_ms
-        return self.name
+        return localized(self, "name")
 
     @property
     def localized_description(self) -> str:
-        if translation.get_language() == "ms" and self.description_ms:
-            return self.description_ms
-        return self.description
+        return localized(self, "description")
 
 
 class LicenceQuerySet(models.QuerySet):
