@@ -2,6 +2,7 @@
 (admin) with valid licences, the published rules, a queue per segment with one agent in
 them, an agent outside them, and a supervisor."""
 
+from functools import partial
 from types import SimpleNamespace
 
 import pytest
@@ -9,31 +10,23 @@ from rest_framework.test import APIClient
 
 from accounts.models import CompanySegment, Segment
 from accounts.workspace import Workspace, resolve_workspace
-from helpdesk import services
 from helpdesk.rules import load_published_rules
-from licensing.models import OperatingSystem, ProductKind, ProductSegment, RequestCategory
+from licensing.models import ProductKind, ProductSegment
 from tests.accounts.factories import CompanyFactory, MembershipFactory, UserFactory
 from tests.licensing.factories import (
     LicenceFactory,
     PremiumPlanFactory,
     ProductFactory,
-    ProductVersionFactory,
     SupportPlanFactory,
-    SystemRequirementFactory,
 )
 
-from .factories import AgentFactory, QueueFactory, supervisor
-
-
-def category(code: str) -> RequestCategory:
-    return RequestCategory.objects.get(code=code)
-
-
-def _version(product, number, **requirements):
-    version = ProductVersionFactory(product=product, version=number)
-    for os, minimum in requirements.items():
-        SystemRequirementFactory(version=version, os=os, min_os_version=minimum)
-    return version
+from .factories import (
+    AgentFactory,
+    QueueFactory,
+    file_test_request,
+    supervisor,
+    version_with_requirements,
+)
 
 
 @pytest.fixture
@@ -44,12 +37,12 @@ def hd(db):
     w.premium = PremiumPlanFactory()
 
     w.home_product = ProductFactory(code="home-premium", name="Home Premium")
-    w.home_v = _version(w.home_product, "21.21", windows="10")
+    w.home_v = version_with_requirements(w.home_product, "21.21", windows="10")
     w.free = ProductFactory(code="home-free", name="Home Free", kind=ProductKind.FREE)
-    w.free_v = _version(w.free, "3.1", windows="10")
+    w.free_v = version_with_requirements(w.free, "3.1", windows="10")
     w.biz = ProductFactory(code="endpoint", name="Endpoint Security",
                            segment=ProductSegment.BUSINESS)
-    w.biz_v = _version(w.biz, "12.8", windows="10")
+    w.biz_v = version_with_requirements(w.biz, "12.8", windows="10")
 
     w.home_user = UserFactory(email="hana@example.org")
     w.acme = CompanyFactory(name="Acme", slug="acme")
@@ -84,25 +77,8 @@ def hd(db):
 
 @pytest.fixture
 def file_request(hd):
-    """File a request through the service, with sensible defaults for the workspace."""
-
-    def make(user=None, workspace=None, *, code="malfunction", **kwargs):
-        user = user or hd.home_user
-        workspace = workspace or Workspace(user=user)
-        cat = category(code)
-        if cat.in_scope and cat.needs_product:
-            product, version = ((hd.biz, hd.biz_v) if workspace.is_company
-                                else (hd.home_product, hd.home_v))
-            kwargs.setdefault("product", product)
-            kwargs.setdefault("version", version)
-            kwargs.setdefault("os", OperatingSystem.WINDOWS)
-            kwargs.setdefault("os_version", "11")
-        kwargs.setdefault("subject", "The scan stops halfway")
-        kwargs.setdefault("description", "It stops at 40 per cent, every time.")
-        return services.file_request(by=kwargs.pop("by", user), workspace=workspace,
-                                     category=cat, **kwargs)
-
-    return make
+    """File a request through the service, with the workspace's product by default."""
+    return partial(file_test_request, hd)
 
 
 @pytest.fixture

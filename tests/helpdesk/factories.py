@@ -6,11 +6,17 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from accounts.models import Segment
+from accounts.workspace import Workspace
+from helpdesk import services
 from helpdesk.groups import AGENTS, SUPERVISORS
 from helpdesk.models import Message, Queue, SupportRequest
-from licensing.models import RequestCategory
+from licensing.models import OperatingSystem, RequestCategory
 from tests.accounts.factories import UserFactory
-from tests.licensing.factories import SupportPlanFactory
+from tests.licensing.factories import (
+    ProductVersionFactory,
+    SupportPlanFactory,
+    SystemRequirementFactory,
+)
 
 
 class AgentFactory(UserFactory):
@@ -66,3 +72,38 @@ class MessageFactory(factory.django.DjangoModelFactory):
     author = factory.LazyAttribute(lambda o: o.request.requester)
     body = "A message."
     body_html = "<p>A message.</p>"
+
+
+def category(code: str) -> RequestCategory:
+    """Categories and topics come from the data migration."""
+    return RequestCategory.objects.get(code=code)
+
+
+def version_with_requirements(product, number, *, end_of_support=None, **requirements):
+    """A product version with a minimum OS version per platform (`windows="10"`)."""
+    version = ProductVersionFactory(product=product, version=number,
+                                    end_of_support=end_of_support)
+    for os, minimum in requirements.items():
+        SystemRequirementFactory(version=version, os=os, min_os_version=minimum)
+    return version
+
+
+def file_test_request(world, user=None, workspace=None, *, code="malfunction", **kwargs):
+    """File a request through the service, with the workspace's product by default.
+
+    `world` carries home_user, home_product/home_v and biz/biz_v (the test worlds of the
+    helpdesk and portal suites)."""
+    user = user or world.home_user
+    workspace = workspace or Workspace(user=user)
+    cat = category(code)
+    if cat.in_scope and cat.needs_product:
+        product, version = ((world.biz, world.biz_v) if workspace.is_company
+                            else (world.home_product, world.home_v))
+        kwargs.setdefault("product", product)
+        kwargs.setdefault("version", version)
+        kwargs.setdefault("os", OperatingSystem.WINDOWS)
+        kwargs.setdefault("os_version", "11")
+    kwargs.setdefault("subject", "The scan stops halfway")
+    kwargs.setdefault("description", "It stops at 40 per cent, every time.")
+    return services.file_request(by=kwargs.pop("by", user), workspace=workspace,
+                                 category=cat, **kwargs)

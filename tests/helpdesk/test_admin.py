@@ -14,8 +14,8 @@ from django.urls import reverse
 from helpdesk import services
 from helpdesk.models import Attachment, Message, SupportRequest
 
-from .conftest import category, kinds
-from .factories import SupportRequestFactory
+from .conftest import kinds
+from .factories import SupportRequestFactory, category
 
 pytestmark = pytest.mark.django_db
 Status = SupportRequest.Status

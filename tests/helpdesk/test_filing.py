@@ -7,8 +7,8 @@ from accounts.models import AuditEvent
 from helpdesk import services
 from helpdesk.models import QueueRoute, SupportRequest
 
-from .conftest import category, kinds
-from .factories import QueueFactory
+from .conftest import kinds
+from .factories import QueueFactory, category
 
 pytestmark = pytest.mark.django_db
 

@@ -4,46 +4,30 @@ an end-of-support version, valid company licences, the published rules and the p
 services offered in MY."""
 
 from datetime import timedelta
+from functools import partial
 from types import SimpleNamespace
 
 import pytest
 
 from accounts.models import CompanySegment
 from accounts.workspace import Workspace, resolve_workspace
-from helpdesk import services
 from helpdesk.models import SelfHelpResource
 from helpdesk.rules import load_published_rules
 from licensing.models import (
-    OperatingSystem,
     PaidServiceCode,
     ProductKind,
     ProductSegment,
-    RequestCategory,
 )
 from tests.accounts.factories import CompanyFactory, MembershipFactory, UserFactory
+from tests.helpdesk.factories import file_test_request, version_with_requirements
 from tests.licensing.factories import (
     LicenceFactory,
     PaidServiceFactory,
     PremiumPlanFactory,
     ProductFactory,
-    ProductVersionFactory,
     SupportPlanFactory,
-    SystemRequirementFactory,
     today,
 )
-
-
-def category(code: str) -> RequestCategory:
-    """Categories and topics come from the data migration."""
-    return RequestCategory.objects.get(code=code)
-
-
-def _version(product, number, *, end_of_support=None, **requirements):
-    version = ProductVersionFactory(product=product, version=number,
-                                    end_of_support=end_of_support)
-    for os, minimum in requirements.items():
-        SystemRequirementFactory(version=version, os=os, min_os_version=minimum)
-    return version
 
 
 @pytest.fixture
@@ -55,14 +39,14 @@ def world(db):
     w.services = {code: PaidServiceFactory(code=code) for code in PaidServiceCode.values}
 
     w.home_product = ProductFactory(code="home-premium", name="Home Premium")
-    w.home_v = _version(w.home_product, "21.21", windows="10", macos="10.15")
-    w.home_old = _version(w.home_product, "21.3", end_of_support=today() - timedelta(days=1),
-                          windows="7")
+    w.home_v = version_with_requirements(w.home_product, "21.21", windows="10", macos="10.15")
+    w.home_old = version_with_requirements(
+        w.home_product, "21.3", end_of_support=today() - timedelta(days=1), windows="7")
     w.free = ProductFactory(code="home-free", name="Home Free", kind=ProductKind.FREE)
-    w.free_v = _version(w.free, "3.1", windows="10")
+    w.free_v = version_with_requirements(w.free, "3.1", windows="10")
     w.biz = ProductFactory(code="endpoint", name="Endpoint Security",
                            segment=ProductSegment.BUSINESS)
-    w.biz_v = _version(w.biz, "12.8", windows="10", linux="5.4")
+    w.biz_v = version_with_requirements(w.biz, "12.8", windows="10", linux="5.4")
 
     w.home_user = UserFactory(email="hana@example.org")
     w.other_home = UserFactory(email="omar@example.org")
@@ -93,24 +77,7 @@ def world(db):
 @pytest.fixture
 def file_request(world):
     """File a request through the service, with the workspace's product by default."""
-
-    def make(user=None, workspace=None, *, code="malfunction", **kwargs):
-        user = user or world.home_user
-        workspace = workspace or Workspace(user=user)
-        cat = category(code)
-        if cat.in_scope and cat.needs_product:
-            product, version = ((world.biz, world.biz_v) if workspace.is_company
-                                else (world.home_product, world.home_v))
-            kwargs.setdefault("product", product)
-            kwargs.setdefault("version", version)
-            kwargs.setdefault("os", OperatingSystem.WINDOWS)
-            kwargs.setdefault("os_version", "11")
-        kwargs.setdefault("subject", "The scan stops halfway")
-        kwargs.setdefault("description", "It stops at 40 per cent, every time.")
-        return services.file_request(by=kwargs.pop("by", user), workspace=workspace,
-                                     category=cat, **kwargs)
-
-    return make
+    return partial(file_test_request, world)
 
 
 @pytest.fixture
