@@ -38,7 +38,7 @@ class PortalAdminSite(admin.AdminSite):
         return redirect_to_login(self._safe_next(request), reverse("account_login"))
 
     def index(self, request, extra_context=None):
-        from helpdesk.dashboard import staff_dashboard  # apps load after the admin site
+        from helpdesk.requests.dashboard import staff_dashboard  # apps load after the admin site
 
         extra_context = {**(extra_context or {}),
                          "helpdesk_dashboard": staff_dashboard(request.user)}

@@ -9,7 +9,7 @@ from . import views
 api_v1 = [
     path("", include("accounts.api")),
     path("", include("licensing.api")),
-    path("", include("helpdesk.api")),
+    path("", include("helpdesk.requests.api")),
     path("", include("feedback.api")),
 ]
 

@@ -144,7 +144,7 @@ def feedback_requests_of(user):
     filed, and every one of the companies they administer). Staff powers do not count:
     an agent never rates a request."""
     from helpdesk.models import SupportRequest
-    from helpdesk.querysets import customer_requests_q
+    from helpdesk.requests.querysets import customer_requests_q
 
     if not user.is_authenticated:
         return SupportRequest.objects.none()

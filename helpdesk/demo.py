@@ -1,7 +1,7 @@
 """Demo queues, the demo agent and a few requests in every state (DESIGN.md section 8).
 
 Runs after accounts.demo and licensing.demo. Requests are filed and moved through their
-states by `helpdesk.services`, as people would, so the demo shows real timelines and
+states by the request services, as people would, so the demo shows real timelines and
 emails. Idempotent: a demo request is found again by its requester and subject.
 """
 
@@ -16,7 +16,6 @@ from accounts.models import Segment
 from accounts.workspace import Workspace, resolve_workspace
 from licensing.models import OperatingSystem, RequestCategory
 
-from . import services, sla_services
 from .groups import AGENTS, SUPERVISORS, sync_staff_groups
 from .models import (
     AuthorisedContact,
@@ -29,7 +28,9 @@ from .models import (
     SupportCalendar,
     SupportRequest,
 )
-from .rules import load_published_rules
+from .requests import filing, lifecycle, timed
+from .rules.services import load_published_rules
+from .sla import sweep
 
 QUEUES = [
     # name, segment, default for the segment
@@ -115,7 +116,7 @@ def _file(user, workspace, subject, *, category="malfunction", product=None, ver
         return existing, False
     category = RequestCategory.objects.get(code=category)
     needs_product = category.in_scope and category.needs_product
-    request = services.file_request(
+    request = filing.file_request(
         by=user, workspace=workspace, category=category, subject=subject,
         description=description or f"{subject}. It started after the last update.",
         product=product if needs_product else None,
@@ -198,18 +199,18 @@ def seed(demo: dict, out) -> None:
     # open: an agent took it and answered
     r, created = _file(acme_member, acme_member_ws, "Update fails with error 1603", **business)
     if created:
-        services.assign_to_me(r, by=agent)
-        services.add_reply(r, by=agent, body="Thank you. Which build of Windows is it?")
-        services.add_reply(r, by=acme_member, body="Windows 11 23H2.")
-        services.add_reply(r, by=agent, internal=True,
+        lifecycle.assign_to_me(r, by=agent)
+        lifecycle.add_reply(r, by=agent, body="Thank you. Which build of Windows is it?")
+        lifecycle.add_reply(r, by=acme_member, body="Windows 11 23H2.")
+        lifecycle.add_reply(r, by=agent, internal=True,
                            body="Looks like the known installer issue; checking with L2.")
         made += 1
 
     # waiting on the customer: a utility run (6.2)
     r, created = _file(acme_admin, acme_admin_ws, "Endpoint agent uses 100% CPU", **business)
     if created:
-        services.assign_to_me(r, by=agent)
-        services.request_utility_run(
+        lifecycle.assign_to_me(r, by=agent)
+        lifecycle.request_utility_run(
             r, by=agent, utility="GetSystemInfo",
             url="https://support.kaspersky.com/common/diagnostics/3632",
             instructions="Run GetSystemInfo on an affected computer and upload the report.")
@@ -219,22 +220,22 @@ def seed(demo: dict, out) -> None:
     r, created = _file(home, home_ws, "Licence not recognised after reinstall",
                        **home_product)
     if created:
-        services.assign_to_me(r, by=agent)
-        services.set_no_guarantee_flag(
+        lifecycle.assign_to_me(r, by=agent)
+        lifecycle.set_no_guarantee_flag(
             r, by=agent, clause="4.4.5",
             note="We need the application's trace logs to reproduce the problem.")
-        services.request_information(r, by=agent, body="Please send the trace logs.")
+        lifecycle.request_information(r, by=agent, body="Please send the trace logs.")
         long_ago = timezone.now() - timedelta(days=30)
         _age(r, waiting_since=long_ago, reminded_at=long_ago + timedelta(days=3))
-        services.close_for_no_response(r.pk)
+        timed.close_for_no_response(r.pk)
         made += 1
 
     # resolved (within the reopen window)
     r, created = _file(globex_admin, globex_ws, "Database update stuck at 0%",
                        category="database_update", **business)
     if created:
-        services.assign_to_me(r, by=agent)
-        services.resolve_request(r, by=agent,
+        lifecycle.assign_to_me(r, by=agent)
+        lifecycle.resolve_request(r, by=agent,
                                  note="The update server address was blocked by the proxy; "
                                  "allow it and run the update again.")
         made += 1
@@ -243,17 +244,17 @@ def seed(demo: dict, out) -> None:
     r, created = _file(acme_member, acme_member_ws, "Where do I download the installer?",
                        category="howto_download")
     if created:
-        services.assign_to_me(r, by=agent)
-        services.resolve_request(r, by=agent, note="From the CompanyAccount downloads page.")
+        lifecycle.assign_to_me(r, by=agent)
+        lifecycle.resolve_request(r, by=agent, note="From the CompanyAccount downloads page.")
         _age(r, resolved_at=timezone.now() - timedelta(days=30))
-        services.close_after_reopen_window(r.pk)
+        timed.close_after_reopen_window(r.pk)
         made += 1
 
     # rejected under a clause
     r, created = _file(globex_admin, globex_ws, "Please configure our firewall rules",
                        **business)
     if created:
-        services.reject_request(
+        lifecycle.reject_request(
             r, by=agent, clause="4.2.2",
             reason="Configuring your devices is not covered by Standard Support (4.2.2); "
             "Professional Services can help.")
@@ -263,13 +264,13 @@ def seed(demo: dict, out) -> None:
     r, created = _file(globex_admin, globex_ws, "Managed endpoints stop reporting to the server",
                        priority=Priority.HIGH, **business)
     if created:
-        services.assign_to_me(r, by=agent)
-        services.add_reply(r, by=agent, body="We are on it. Can you send the server's "
+        lifecycle.assign_to_me(r, by=agent)
+        lifecycle.add_reply(r, by=agent, body="We are on it. Can you send the server's "
                            "trace logs from the last hour?")
         made += 1
 
     # Requests filed before the plan had targets get their due times now.
-    backfilled = sla_services.backfill()
+    backfilled = sweep.backfill()
     out(f"Helpdesk: queues, agent@example.com (group {AGENTS}), {calendars_made} new support "
         f"calendars, Premium Support targets, {made} new demo requests"
         f"{f', due times for {backfilled} older ones' if backfilled else ''}.")

@@ -8,8 +8,9 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from . import services, sla_services
 from .models import Attachment, SupportRequest
+from .requests import timed
+from .sla import sweep
 
 BATCH = 500
 Status = SupportRequest.Status
@@ -26,7 +27,7 @@ def close_resolved_requests() -> int:
     ids = _ids(SupportRequest.objects.filter(
         status=Status.RESOLVED,
         resolved_at__lte=now - timedelta(days=settings.REOPEN_WINDOW_DAYS)))
-    return sum(services.close_after_reopen_window(pk, now=now) for pk in ids)
+    return sum(timed.close_after_reopen_window(pk, now=now) for pk in ids)
 
 
 @shared_task
@@ -36,7 +37,7 @@ def remind_waiting_customers() -> int:
     ids = _ids(SupportRequest.objects.filter(
         status=Status.WAITING_ON_CUSTOMER, reminded_at__isnull=True,
         waiting_since__lte=now - timedelta(days=settings.WAITING_REMINDER_DAYS)))
-    return sum(services.send_waiting_reminder(pk, now=now) for pk in ids)
+    return sum(timed.send_waiting_reminder(pk, now=now) for pk in ids)
 
 
 @shared_task
@@ -46,7 +47,7 @@ def close_silent_requests() -> int:
     ids = _ids(SupportRequest.objects.filter(
         status=Status.WAITING_ON_CUSTOMER, reminded_at__isnull=False,
         waiting_since__lte=now - timedelta(days=settings.WAITING_CLOSE_DAYS)))
-    return sum(services.close_for_no_response(pk, now=now) for pk in ids)
+    return sum(timed.close_for_no_response(pk, now=now) for pk in ids)
 
 
 @shared_task
@@ -56,11 +57,11 @@ def purge_expired_samples() -> int:
     ids = _ids(Attachment.objects.filter(
         is_sample=True, purged_at__isnull=True,
         created_at__lte=now - timedelta(days=settings.SAMPLE_RETENTION_DAYS)))
-    return sum(services.purge_sample(pk, now=now) for pk in ids)
+    return sum(timed.purge_sample(pk, now=now) for pk in ids)
 
 
 @shared_task
 def sweep_sla() -> int:
     """Reminders at SLA_REMINDER_SHARE of a paid plan's target, escalations at its breach;
-    each at most once (see `helpdesk.sla_services.sweep`)."""
-    return sla_services.sweep()
+    each at most once (see `helpdesk.sweep.sweep`)."""
+    return sweep.sweep()

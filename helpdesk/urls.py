@@ -3,7 +3,8 @@ from django.urls import path
 
 from accounts.workspace import HOME_SLUG
 
-from . import portal, views
+from .requests import portal
+from .rules import views
 
 
 def _in_both_portals(route: str, view, name: str) -> list:

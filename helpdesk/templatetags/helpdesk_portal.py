@@ -7,8 +7,8 @@ never imports the helpdesk (DESIGN.md section 2: apps depend downward).
 
 from django import template
 
-from helpdesk.forms import CUSTOMER_STATUS_LABELS
-from helpdesk.portal import dashboard_context
+from helpdesk.requests.forms import CUSTOMER_STATUS_LABELS
+from helpdesk.requests.portal import dashboard_context
 
 register = template.Library()
 

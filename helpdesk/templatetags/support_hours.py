@@ -10,7 +10,7 @@ company's premium-support allowance (3.3).
 
 from django import template
 
-from .. import calendars, sla_services
+from ..sla import calendars, entitlements
 
 register = template.Library()
 
@@ -32,7 +32,7 @@ def support_hours(context, workspace=None, user=None):
 
 @register.simple_tag
 def premium_allowance(company):
-    """`sla_services.premium_allowance(company)`; None for no company or no paid plan."""
+    """`entitlements.premium_allowance(company)`; None for no company or no paid plan."""
     if company is None:
         return None
-    return sla_services.premium_allowance(company)
+    return entitlements.premium_allowance(company)

@@ -3,8 +3,8 @@
 import pytest
 
 from accounts.workspace import Workspace
-from helpdesk import services
-from helpdesk.rules import load_published_rules
+from helpdesk.requests import filing, lifecycle
+from helpdesk.rules.services import load_published_rules
 from licensing.models import RequestCategory
 from tests.accounts.factories import PASSWORD, UserFactory
 from tests.e2e.conftest import sign_in
@@ -27,11 +27,11 @@ def test_the_portal_in_malay_without_javascript_and_on_a_phone(page, browser, li
     SystemRequirementFactory(version=ProductVersionFactory(product=product, version="21.21"),
                              os="windows", min_os_version="10")
     user = UserFactory(email="siti@example.my", full_name="Siti Aminah")
-    sr = services.file_request(by=user, workspace=Workspace(user=user),
+    sr = filing.file_request(by=user, workspace=Workspace(user=user),
                                category=RequestCategory.objects.get(code="licence_recovery"),
                                subject="Kod pengaktifan hilang",
                                description="Saya kehilangan kod pengaktifan.")
-    services.set_no_guarantee_flag(sr, by=AgentFactory(), clause="4.4.5",
+    lifecycle.set_no_guarantee_flag(sr, by=AgentFactory(), clause="4.4.5",
                                    note="Kami perlukan nombor pesanan anda.")
 
     sign_in(page, user.email, PASSWORD)

@@ -21,7 +21,7 @@ class SupportRequestFactory(HelpdeskSupportRequestFactory):
 
 
 def resolve(support_request, at=None):
-    """Mark a request resolved as helpdesk.services would (status and time only)."""
+    """Mark a request resolved as the request services would (status and time only)."""
     support_request.status = "resolved"
     support_request.resolved_at = at or timezone.now()
     support_request.save(update_fields=["status", "resolved_at"])

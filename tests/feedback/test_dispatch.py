@@ -7,7 +7,7 @@ from django.core import mail
 
 from feedback import reports, services, tasks
 from feedback.models import FeedbackOptOut, FeedbackRequest, FeedbackResponse
-from helpdesk import services as helpdesk_services
+from helpdesk.requests import lifecycle
 from tests.accounts.factories import CompanyFactory, MembershipFactory, UserFactory
 from tests.helpdesk.factories import AgentFactory
 
@@ -38,7 +38,7 @@ def test_whole_flow_resolve_wait_email_answer_once_report(client, run_outbox, ti
     at(time_machine, T0)
     agent = AgentFactory()
     support_request = SupportRequestFactory()
-    helpdesk_services.resolve_request(support_request, by=agent, note="Update the databases.")
+    lifecycle.resolve_request(support_request, by=agent, note="Update the databases.")
     assert tasks.send_post_resolution_requests() == 0
 
     at(time_machine, T0 + timedelta(hours=23, minutes=59))
@@ -149,10 +149,10 @@ def test_reopened_request_gets_no_survey(run_outbox, time_machine):
     at(time_machine, T0)
     agent = AgentFactory()
     support_request = SupportRequestFactory()
-    helpdesk_services.resolve_request(support_request, by=agent)
+    lifecycle.resolve_request(support_request, by=agent)
     at(time_machine, T0 + timedelta(hours=2))
     # The customer replies within the reopen window: the request is open again.
-    helpdesk_services.add_reply(support_request, by=support_request.requester,
+    lifecycle.add_reply(support_request, by=support_request.requester,
                                 body="Still stops at 40 per cent.")
     support_request.refresh_from_db()
     assert support_request.status == "open"
@@ -165,14 +165,14 @@ def test_reopened_and_resolved_again_gets_no_second_survey(run_outbox, time_mach
     at(time_machine, T0)
     agent = AgentFactory()
     support_request = SupportRequestFactory()
-    helpdesk_services.resolve_request(support_request, by=agent)
+    lifecycle.resolve_request(support_request, by=agent)
     at(time_machine, T0 + timedelta(hours=25))
     assert services.send_post_resolution_requests() == 1
-    helpdesk_services.add_reply(support_request, by=support_request.requester,
+    lifecycle.add_reply(support_request, by=support_request.requester,
                                 body="It came back.")
     at(time_machine, T0 + timedelta(days=2))
     support_request.refresh_from_db()
-    helpdesk_services.resolve_request(support_request, by=agent)
+    lifecycle.resolve_request(support_request, by=agent)
     at(time_machine, T0 + timedelta(days=4))
     assert services.send_post_resolution_requests() == 0
     assert len(survey_mails(run_outbox())) == 1

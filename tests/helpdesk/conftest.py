@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import CompanySegment, Segment
 from accounts.workspace import Workspace, resolve_workspace
-from helpdesk.rules import load_published_rules
+from helpdesk.rules.services import load_published_rules
 from licensing.models import ProductKind, ProductSegment
 from tests.accounts.factories import CompanyFactory, MembershipFactory, UserFactory
 from tests.licensing.factories import (

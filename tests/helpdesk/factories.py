@@ -7,9 +7,9 @@ from django.utils import timezone
 
 from accounts.models import Segment
 from accounts.workspace import Workspace
-from helpdesk import services
 from helpdesk.groups import AGENTS, SUPERVISORS
 from helpdesk.models import Message, Queue, SupportRequest
+from helpdesk.requests import filing
 from licensing.models import OperatingSystem, RequestCategory
 from tests.accounts.factories import UserFactory
 from tests.licensing.factories import (
@@ -46,7 +46,7 @@ class QueueFactory(factory.django.DjangoModelFactory):
 
 class SupportRequestFactory(factory.django.DjangoModelFactory):
     """A request written straight to the table (for lists and counts). Tests of the
-    lifecycle file requests through `services.file_request` instead."""
+    lifecycle file requests through `filing.file_request` instead."""
 
     class Meta:
         model = SupportRequest
@@ -105,5 +105,5 @@ def file_test_request(world, user=None, workspace=None, *, code="malfunction", *
         kwargs.setdefault("os_version", "11")
     kwargs.setdefault("subject", "The scan stops halfway")
     kwargs.setdefault("description", "It stops at 40 per cent, every time.")
-    return services.file_request(by=kwargs.pop("by", user), workspace=workspace,
+    return filing.file_request(by=kwargs.pop("by", user), workspace=workspace,
                                  category=cat, **kwargs)

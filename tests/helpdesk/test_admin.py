@@ -11,8 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from helpdesk import services
 from helpdesk.models import Attachment, Message, SupportRequest
+from helpdesk.requests import files, lifecycle
 
 from .conftest import kinds
 from .factories import SupportRequestFactory, category
@@ -39,7 +39,7 @@ def _messages(response) -> list[str]:
 def test_the_work_page_shows_the_conversation_with_notes_and_the_forms(hd, desk,
                                                                        file_request):
     sr = file_request()
-    services.add_reply(sr, by=hd.agent, body="Checking with the lab.", internal=True)
+    lifecycle.add_reply(sr, by=hd.agent, body="Checking with the lab.", internal=True)
     response = desk.get(change_url(sr))
     assert response.status_code == 200
     html = response.content.decode()
@@ -149,7 +149,7 @@ def test_a_file_on_a_reply_is_attached(hd, desk, file_request):
 
 def test_staff_download_a_sample_from_the_work_page(hd, desk, file_request):
     sr = file_request(code="false_positive")
-    attachment = services.upload_attachment(sr, by=hd.home_user,
+    attachment = files.upload_attachment(sr, by=hd.home_user,
                                             file=SimpleUploadedFile("clean.exe", b"MZ" * 50))
     page = desk.get(change_url(sr)).content.decode()
     url = reverse("admin:helpdesk_supportrequest_download", args=[sr.pk, attachment.pk])
@@ -232,11 +232,11 @@ def test_phone_intake_files_for_the_customer(hd, desk, run_outbox):
 
 def test_the_dashboard_counts_link_into_the_list(hd, desk, file_request):
     mine = file_request()
-    services.assign_to_me(mine, by=hd.agent)
+    lifecycle.assign_to_me(mine, by=hd.agent)
     file_request()  # unassigned, in the agent's queue
     waiting = file_request()
-    services.assign_to_me(waiting, by=hd.agent)
-    services.request_information(waiting, by=hd.agent, body="?")
+    lifecycle.assign_to_me(waiting, by=hd.agent)
+    lifecycle.request_information(waiting, by=hd.agent, body="?")
     response = desk.get("/admin/")
     assert response.status_code == 200
     cards = {c["label"]: c for c in response.context["helpdesk_dashboard"]["cards"]}

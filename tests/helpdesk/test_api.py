@@ -3,8 +3,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import AuditEvent
-from helpdesk import services
 from helpdesk.models import SupportRequest
+from helpdesk.requests import lifecycle
 
 from .factories import SupportRequestFactory
 
@@ -75,7 +75,7 @@ def test_bad_input_is_400_with_field_errors(hd, api):
 
 def test_detail_has_the_contract_fields(hd, api, file_request):
     sr = file_request()
-    services.add_reply(sr, by=hd.agent, body="Hello")
+    lifecycle.add_reply(sr, by=hd.agent, body="Hello")
     body = api(hd.home_user).get(f"/api/v1/requests/{sr.reference}/").json()
     for field in ("reference", "status", "subject", "description", "category", "priority",
                   "workspace", "created_at", "decision", "first_response_due",
@@ -88,7 +88,7 @@ def test_detail_has_the_contract_fields(hd, api, file_request):
 def test_list_filters(hd, api, file_request):
     first = file_request(subject="Scan stops")
     second = file_request(subject="Update fails")
-    services.resolve_request(second, by=hd.agent)
+    lifecycle.resolve_request(second, by=hd.agent)
     file_request(hd.acme_admin, hd.acme_admin_ws, subject="Company problem")
     client = api(hd.acme_admin)
     client.force_authenticate(hd.acme_admin)
@@ -153,10 +153,10 @@ def test_the_detail_costs_the_same_queries_with_more_flags_and_utilities(hd, api
 
     before = detail_queries()
     for clause in ("4.4.1", "4.4.2", "4.4.3"):
-        services.set_no_guarantee_flag(sr, by=hd.agent, clause=clause, note="n")
+        lifecycle.set_no_guarantee_flag(sr, by=hd.agent, clause=clause, note="n")
     for tool in ("AVZ", "GetSystemInfo"):
-        services.request_utility_run(sr, by=hd.agent, utility=tool, instructions="Run it.")
-    services.add_reply(sr, by=hd.agent, body="x")
+        lifecycle.request_utility_run(sr, by=hd.agent, utility=tool, instructions="Run it.")
+    lifecycle.add_reply(sr, by=hd.agent, body="x")
     assert detail_queries() == before
 
 

@@ -14,8 +14,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploaded
 from django.utils import timezone
 
 from accounts.models import AuditEvent
-from helpdesk import services, tasks
+from helpdesk import errors, tasks
 from helpdesk.models import Attachment, Message, SupportRequest
+from helpdesk.requests import files, lifecycle
 
 from .conftest import kinds
 
@@ -38,7 +39,7 @@ def _upload(client, sr, upload, **data):
 @pytest.fixture
 def sr(hd, file_request):
     sr = file_request()
-    services.add_reply(sr, by=hd.home_user, body="Screenshot follows.")
+    lifecycle.add_reply(sr, by=hd.home_user, body="Screenshot follows.")
     return sr
 
 
@@ -57,7 +58,7 @@ def test_an_image_is_stored_privately_under_a_random_name(hd, api, sr):
 
 
 def test_a_download_is_an_attachment_never_sniffed(hd, api, sr):
-    attachment = services.upload_attachment(
+    attachment = files.upload_attachment(
         sr, by=hd.home_user, file=SimpleUploadedFile("trace.log", b"12:00 scan started\n"))
     assert attachment.content_type == "text/plain"
     response = api(hd.home_user).get(
@@ -84,8 +85,8 @@ def test_a_26_mb_file_is_refused_before_it_is_read(hd, sr):
     upload.size = 26 * 1024 * 1024
     upload.seek(0)
     before = Message.objects.filter(request=sr).count()
-    with pytest.raises(services.AttachmentRefused, match="larger than the limit of 25"):
-        services.upload_attachment(sr, by=hd.home_user, file=upload)
+    with pytest.raises(errors.AttachmentRefused, match="larger than the limit of 25"):
+        files.upload_attachment(sr, by=hd.home_user, file=upload)
     _nothing_changed(sr, before)
     upload.close()
 
@@ -116,8 +117,8 @@ def test_refused_files_through_the_api(hd, api, sr, name, content, message):
 def test_a_path_as_file_name_is_refused(hd, sr):
     before = Message.objects.filter(request=sr).count()
     upload = File(io.BytesIO(b"root:x:0:0:root:/root:/bin/bash\n"), name="../../etc/passwd")
-    with pytest.raises(services.AttachmentRefused, match="is not allowed"):
-        services.upload_attachment(sr, by=hd.home_user, file=upload)
+    with pytest.raises(errors.AttachmentRefused, match="is not allowed"):
+        files.upload_attachment(sr, by=hd.home_user, file=upload)
     _nothing_changed(sr, before)
 
 
@@ -139,23 +140,23 @@ def test_a_path_as_file_name_is_refused_through_the_api(hd, api, sr):
 
 
 def test_customers_cannot_attach_to_a_closed_request(hd, sr):
-    services.resolve_request(sr, by=hd.agent)
-    services.close_request(sr, by=hd.agent)
-    with pytest.raises(services.InvalidState):
-        services.upload_attachment(sr, by=hd.home_user,
+    lifecycle.resolve_request(sr, by=hd.agent)
+    lifecycle.close_request(sr, by=hd.agent)
+    with pytest.raises(errors.InvalidState):
+        files.upload_attachment(sr, by=hd.home_user,
                                    file=ContentFile(PNG, name="late.png"))
 
 
 def test_a_file_on_an_internal_note_is_staff_only(hd, api, sr):
-    note = services.add_reply(sr, by=hd.agent, body="Our own analysis.", internal=True)
-    attachment = services.upload_attachment(sr, by=hd.agent, message=note,
+    note = lifecycle.add_reply(sr, by=hd.agent, body="Our own analysis.", internal=True)
+    attachment = files.upload_attachment(sr, by=hd.agent, message=note,
                                             file=ContentFile(PNG, name="analysis.png"))
     client = api(hd.home_user)
     assert client.get(f"/api/v1/requests/{sr.reference}/attachments/").json()["results"] == []
     assert client.get(f"/api/v1/requests/{sr.reference}/attachments/{attachment.pk}/"
                       "download/").status_code == 404
-    with pytest.raises(services.NotAllowed):
-        services.upload_attachment(sr, by=hd.home_user, message=note,
+    with pytest.raises(errors.NotAllowed):
+        files.upload_attachment(sr, by=hd.home_user, message=note,
                                    file=ContentFile(PNG, name="x.png"))
 
 
@@ -186,7 +187,7 @@ def test_an_exe_sample_is_accepted_kept_apart_and_never_served_to_the_customer(
 
 def test_staff_download_a_sample_as_an_encrypted_zip_and_it_is_audited(
         hd, api, sample_request):
-    attachment = services.upload_attachment(sample_request, by=hd.home_user,
+    attachment = files.upload_attachment(sample_request, by=hd.home_user,
                                             file=SimpleUploadedFile("dropper.exe", EXE))
     client = api(hd.agent)
     listed = client.get(f"/api/v1/requests/{sample_request.reference}/attachments/").json()
@@ -210,7 +211,7 @@ def test_staff_download_a_sample_as_an_encrypted_zip_and_it_is_audited(
 
 
 def test_an_agent_outside_the_queue_cannot_download_a_sample(hd, api, sample_request):
-    attachment = services.upload_attachment(sample_request, by=hd.home_user,
+    attachment = files.upload_attachment(sample_request, by=hd.home_user,
                                             file=SimpleUploadedFile("dropper.exe", EXE))
     response = api(hd.outsider).get(f"/api/v1/requests/{sample_request.reference}/"
                                     f"attachments/{attachment.pk}/download/")
@@ -220,9 +221,9 @@ def test_an_agent_outside_the_queue_cannot_download_a_sample(hd, api, sample_req
 
 def test_samples_are_purged_after_the_retention_period_once(
         hd, sample_request, django_capture_on_commit_callbacks):
-    attachment = services.upload_attachment(sample_request, by=hd.home_user,
+    attachment = files.upload_attachment(sample_request, by=hd.home_user,
                                             file=SimpleUploadedFile("dropper.exe", EXE))
-    recent = services.upload_attachment(sample_request, by=hd.home_user,
+    recent = files.upload_attachment(sample_request, by=hd.home_user,
                                         file=SimpleUploadedFile("other.bin", b"\x01" * 20))
     Attachment.objects.filter(pk=attachment.pk).update(
         created_at=timezone.now() - timedelta(days=settings.SAMPLE_RETENTION_DAYS + 1))
@@ -239,5 +240,5 @@ def test_samples_are_purged_after_the_retention_period_once(
     assert events.count() == 1 and events.get().data["attachment"] == attachment.pk
     recent.refresh_from_db()
     assert recent.purged_at is None
-    with pytest.raises(services.InvalidState):
-        services.download_sample(attachment, by=hd.agent)
+    with pytest.raises(errors.InvalidState):
+        files.download_sample(attachment, by=hd.agent)

@@ -12,9 +12,9 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from accounts.workspace import Workspace
-from helpdesk.calendars import calendar_for, hours_for_workspace, schedule_for, weekly_hours
 from helpdesk.models import CalendarException, OpeningHours, SupportCalendar
-from helpdesk.sla import Schedule
+from helpdesk.sla.calendars import calendar_for, hours_for_workspace, schedule_for, weekly_hours
+from helpdesk.sla.hours import Schedule
 from tests.accounts.factories import UserFactory
 
 from .test_sla_due import kl, malaysia_calendar

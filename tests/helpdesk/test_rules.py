@@ -5,13 +5,13 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
-from django.urls import NoReverseMatch, clear_url_caches, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent
-from helpdesk import rules_text
 from helpdesk.models import Clause, RuleSet
-from helpdesk.rules import (
+from helpdesk.rules import published as rules_text
+from helpdesk.rules.services import (
     copy_as_draft,
     current_rule_set,
     load_published_rules,
@@ -264,21 +264,6 @@ def test_unpublished_and_unknown_versions_are_404(client):
 # Admin -----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def rules_admin_registered():
-    """helpdesk/admin.py imports helpdesk.admin_rules; until it does, register it here and
-    rebuild the URLconf so the admin has its pages."""
-    import helpdesk.admin_rules  # noqa: F401
-
-    try:
-        reverse("admin:helpdesk_ruleset_changelist")
-    except NoReverseMatch:
-        import importlib
-
-        importlib.reload(importlib.import_module(settings.ROOT_URLCONF))
-        clear_url_caches()
-
-
 def _supervisor(*codenames):
     user = UserFactory(is_staff=True)
     user.user_permissions.set(
@@ -287,7 +272,7 @@ def _supervisor(*codenames):
     return user
 
 
-def test_admin_lists_versions_and_publishes(client, rules_admin_registered):
+def test_admin_lists_versions_and_publishes(client):
     load_published_rules()
     draft = _newer_rule_set(version="2025-01-01", effective_from=date(2025, 1, 1), publish=False)
     user = _supervisor(
@@ -315,13 +300,13 @@ def test_admin_lists_versions_and_publishes(client, rules_admin_registered):
     assert client.get("/rules/2025-01-01/").status_code == 200
 
 
-def test_admin_needs_the_model_permission(client, rules_admin_registered):
+def test_admin_needs_the_model_permission(client):
     load_published_rules()
     client.force_login(UserFactory(is_staff=True))
     assert client.get("/admin/helpdesk/ruleset/").status_code == 403
 
 
-def test_view_only_staff_cannot_publish(client, rules_admin_registered):
+def test_view_only_staff_cannot_publish(client):
     load_published_rules()
     draft = _newer_rule_set(version="2025-01-01", effective_from=date(2025, 1, 1), publish=False)
     client.force_login(_supervisor("view_ruleset", "view_clause"))

@@ -1,4 +1,4 @@
-"""Business-hours arithmetic (helpdesk.sla): worked examples against the Malaysian calendar,
+"""Business-hours arithmetic (helpdesk.sla.hours): worked examples against the Malaysian calendar,
 clock changes, and properties that must hold for any start and any target."""
 
 from datetime import UTC, date, datetime, time, timedelta
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpdesk.sla import (
+from helpdesk.sla.hours import (
     Schedule,
     add_business_minutes,
     business_minutes_between,

@@ -9,9 +9,10 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from accounts.workspace import resolve_workspace
-from helpdesk import services, tasks
+from helpdesk import tasks
 from helpdesk.groups import sync_staff_groups
 from helpdesk.models import AuthorisedContact, OpeningHours, SupportCalendar, SupportRequest
+from helpdesk.requests import lifecycle
 from tests.accounts.factories import MembershipFactory
 
 from .test_sla_due import kl, malaysia_calendar, targets
@@ -118,7 +119,7 @@ def test_the_breach_report_counts_per_plan_queue_and_month(hd, boss, premium_wor
     late = file_request(hd.globex_admin, hd.globex_ws, subject="Late")
     file_request(hd.acme_member, hd.acme_member_ws)  # Standard Support: not counted
     time_machine.move_to(kl(2026, 3, 10, 10, 0), tick=False)
-    services.resolve_request(on_time, by=hd.agent, note="Done.")
+    lifecycle.resolve_request(on_time, by=hd.agent, note="Done.")
     time_machine.move_to(kl(2026, 3, 10, 14, 0), tick=False)
     tasks.sweep_sla()
     response = boss.get(reverse("admin:helpdesk_sla_breach_report"), {"months": "12"})

@@ -10,8 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from accounts.workspace import resolve_workspace
-from helpdesk import services, sla_services
-from helpdesk.calendars import schedule_for
+from helpdesk import errors
 from helpdesk.models import (
     AuthorisedContact,
     OpeningHours,
@@ -19,7 +18,10 @@ from helpdesk.models import (
     SupportCalendar,
     SupportRequest,
 )
-from helpdesk.sla import add_business_minutes, business_minutes_between
+from helpdesk.requests import lifecycle
+from helpdesk.sla import entitlements, sweep
+from helpdesk.sla.calendars import schedule_for
+from helpdesk.sla.hours import add_business_minutes, business_minutes_between
 from tests.accounts.factories import MembershipFactory
 from tests.licensing.factories import LicenceFactory
 
@@ -114,13 +116,13 @@ def test_two_business_hours_waiting_on_the_customer_move_the_resolution_due_time
     sr = premium()
     before = fresh(sr).resolution_due
     at(kl(2026, 3, 10, 17, 0))
-    services.request_information(sr, by=hd.agent, body="Which policy is applied?")
+    lifecycle.request_information(sr, by=hd.agent, body="Which policy is applied?")
     paused = fresh(sr)
     assert paused.sla_paused_at == kl(2026, 3, 10, 17, 0)
     assert paused.next_response_due is None and paused.sla_check_at is None
     # One hour that evening and one the next morning: two business hours.
     at(kl(2026, 3, 11, 10, 0))
-    services.add_reply(sr, by=hd.globex_admin, body="The default one.")
+    lifecycle.add_reply(sr, by=hd.globex_admin, body="The default one.")
     after = fresh(sr)
     assert after.status == SupportRequest.Status.OPEN
     assert after.sla_paused_at is None and after.sla_paused_minutes == 120
@@ -138,7 +140,7 @@ def test_the_first_staff_reply_meets_the_first_response_and_starts_the_next(
     sr = premium()
     resolution_due = fresh(sr).resolution_due
     at(kl(2026, 3, 10, 11, 0))
-    services.add_reply(sr, by=hd.agent, body="Looking into it.")
+    lifecycle.add_reply(sr, by=hd.agent, body="Looking into it.")
     sr = fresh(sr)
     assert sr.first_response_at == kl(2026, 3, 10, 11, 0)
     assert sr.first_response_due == kl(2026, 3, 10, 13, 0)  # kept
@@ -147,7 +149,7 @@ def test_the_first_staff_reply_meets_the_first_response_and_starts_the_next(
     assert sr.sla_state == SlaState.ON_TRACK
     # A customer reply restarts it from the reply.
     at(kl(2026, 3, 10, 15, 0))
-    services.add_reply(sr, by=hd.globex_admin, body="Thanks, here is the log.")
+    lifecycle.add_reply(sr, by=hd.globex_admin, body="Thanks, here is the log.")
     assert fresh(sr).next_response_due == kl(2026, 3, 11, 14, 0)
 
 
@@ -155,9 +157,9 @@ def test_resolved_in_time_is_met_and_late_is_breached(hd, sla, premium, at):
     at(kl(2026, 3, 10, 9, 0))
     on_time, late = premium(), premium(subject="Another one")
     at(kl(2026, 3, 10, 12, 0))
-    services.resolve_request(on_time, by=hd.agent, note="Fixed by the patch.")
+    lifecycle.resolve_request(on_time, by=hd.agent, note="Fixed by the patch.")
     at(kl(2026, 3, 10, 14, 0))  # after the 13:00 first-response due time
-    services.resolve_request(late, by=hd.agent, note="Fixed by the patch.")
+    lifecycle.resolve_request(late, by=hd.agent, note="Fixed by the patch.")
     assert fresh(on_time).sla_state == SlaState.MET
     assert fresh(late).sla_state == SlaState.BREACHED
     assert fresh(on_time).sla_check_at is None
@@ -168,9 +170,9 @@ def test_a_reopened_request_resumes_its_clock(hd, sla, premium, at):
     sr = premium()
     before = fresh(sr).resolution_due
     at(kl(2026, 3, 10, 10, 0))
-    services.resolve_request(sr, by=hd.agent, note="Done.")
+    lifecycle.resolve_request(sr, by=hd.agent, note="Done.")
     at(kl(2026, 3, 10, 12, 0))
-    services.add_reply(sr, by=hd.globex_admin, body="It came back.")
+    lifecycle.add_reply(sr, by=hd.globex_admin, body="It came back.")
     sr = fresh(sr)
     assert sr.status == SupportRequest.Status.OPEN and sr.sla_state == SlaState.ON_TRACK
     assert sr.resolution_due == add_business_minutes(before, 120, sla.schedule)
@@ -195,8 +197,8 @@ def test_a_paid_plan_without_a_target_for_the_priority_has_no_due_times(sla, pre
 def test_standard_support_has_no_due_times_and_no_state(hd, sla, file_request, api, at):
     at(kl(2026, 3, 10, 9, 0))
     sr = file_request(hd.acme_member, hd.acme_member_ws)
-    services.add_reply(sr, by=hd.agent, body="Hello")
-    services.add_reply(sr, by=hd.acme_member, body="Hi")
+    lifecycle.add_reply(sr, by=hd.agent, body="Hello")
+    lifecycle.add_reply(sr, by=hd.acme_member, body="Hi")
     sr = fresh(sr)
     assert sr.plan.code == "standard"
     assert [sr.first_response_due, sr.next_response_due, sr.resolution_due, sr.sla_state,
@@ -233,7 +235,7 @@ def test_a_member_who_is_not_an_authorised_contact_files_under_standard(hd, sla,
 
 def test_named_contacts_replace_the_administrators(hd, sla, premium, at):
     member = MembershipFactory(company=hd.globex, user__email="dev@globex.example").user
-    sla_services.add_authorised_contact(company=hd.globex, user=member, by=hd.globex_admin)
+    entitlements.add_authorised_contact(company=hd.globex, user=member, by=hd.globex_admin)
     at(kl(2026, 3, 10, 9, 0))
     assert premium(member, resolve_workspace(member, "globex")).plan.code == "premium"
     admin_request = premium()
@@ -244,19 +246,19 @@ def test_named_contacts_replace_the_administrators(hd, sla, premium, at):
 def test_the_plan_limits_the_number_of_authorised_contacts(hd, sla):
     members = [MembershipFactory(company=hd.globex).user for _ in range(3)]
     for user in members[:2]:
-        sla_services.add_authorised_contact(company=hd.globex, user=user, by=hd.globex_admin)
-    with pytest.raises(services.HelpdeskError, match="allows 2"):
-        sla_services.add_authorised_contact(company=hd.globex, user=members[2],
+        entitlements.add_authorised_contact(company=hd.globex, user=user, by=hd.globex_admin)
+    with pytest.raises(errors.HelpdeskError, match="allows 2"):
+        entitlements.add_authorised_contact(company=hd.globex, user=members[2],
                                             by=hd.globex_admin)
-    with pytest.raises(services.NotAllowed):
-        sla_services.add_authorised_contact(company=hd.globex, user=members[2],
+    with pytest.raises(errors.NotAllowed):
+        entitlements.add_authorised_contact(company=hd.globex, user=members[2],
                                             by=members[0])
-    with pytest.raises(services.HelpdeskError, match="not a member"):
-        sla_services.add_authorised_contact(company=hd.globex, user=hd.acme_admin,
+    with pytest.raises(errors.HelpdeskError, match="not a member"):
+        entitlements.add_authorised_contact(company=hd.globex, user=hd.acme_admin,
                                             by=hd.globex_admin)
-    assert sla_services.remove_authorised_contact(company=hd.globex, user=members[0],
+    assert entitlements.remove_authorised_contact(company=hd.globex, user=members[0],
                                                   by=hd.globex_admin)
-    sla_services.add_authorised_contact(company=hd.globex, user=members[2],
+    entitlements.add_authorised_contact(company=hd.globex, user=members[2],
                                         by=hd.globex_admin)
     assert AuthorisedContact.objects.filter(company=hd.globex).count() == 2
 
@@ -276,7 +278,7 @@ def test_a_request_beyond_the_yearly_allowance_is_filed_under_standard(hd, sla, 
     assert "used up" in third.get_standard_reason_display()
     event = third.timeline.get(kind="filed_under_standard")
     assert event.data | {"allowance": 2, "used": 2, "year_start": "2026-06-01"} == event.data
-    allowance = sla_services.premium_allowance(hd.globex)
+    allowance = entitlements.premium_allowance(hd.globex)
     assert allowance["plan"] == hd.premium and allowance["licence"] == hd.globex_licence
     assert (allowance["allowance"], allowance["used"], allowance["left"]) == (2, 2, 0)
     assert (allowance["year_start"], allowance["year_end"]) == (date(2026, 6, 1),
@@ -291,10 +293,10 @@ def test_unlimited_plans_and_companies_without_a_paid_plan(hd, sla, premium, at)
     at(kl(2026, 6, 10, 9, 0))
     for n in range(3):
         assert premium(subject=f"Request {n}").plan.code == "premium"
-    allowance = sla_services.premium_allowance(hd.globex)
+    allowance = entitlements.premium_allowance(hd.globex)
     assert allowance["allowance"] is None and allowance["left"] is None
     assert allowance["used"] == 3
-    assert sla_services.premium_allowance(hd.acme) is None
+    assert entitlements.premium_allowance(hd.acme) is None
 
 
 def test_an_expired_premium_licence_gives_standard_with_the_reason(hd, sla, file_request, at):
@@ -317,15 +319,15 @@ def test_a_plan_change_by_staff_computes_the_due_times_again(hd, sla, premium, f
     sr = premium(member, resolve_workspace(member, "globex"))
     assert sr.plan.code == "standard" and sr.first_response_due is None
     at(kl(2026, 3, 10, 10, 0))
-    with pytest.raises(services.NotAllowed):
-        services.change_plan(sr, by=hd.globex_admin, plan=hd.premium)
-    services.change_plan(sr, by=hd.agent, plan=hd.premium)
+    with pytest.raises(errors.NotAllowed):
+        lifecycle.change_plan(sr, by=hd.globex_admin, plan=hd.premium)
+    lifecycle.change_plan(sr, by=hd.agent, plan=hd.premium)
     sr = fresh(sr)
     assert sr.plan == hd.premium and sr.standard_reason == ""
     assert sr.first_response_due == kl(2026, 3, 10, 13, 0)  # from the filing time
     assert sr.sla_state == SlaState.ON_TRACK
     assert kinds(sr)[-1] == "plan_changed"
-    services.change_plan(sr, by=hd.agent, plan=hd.standard)
+    lifecycle.change_plan(sr, by=hd.agent, plan=hd.standard)
     sr = fresh(sr)
     assert [sr.first_response_due, sr.resolution_due, sr.sla_state, sr.sla_check_at] == \
         [None] * 4
@@ -335,11 +337,11 @@ def test_backfill_gives_older_premium_requests_their_due_times(hd, sla, premium,
     at(kl(2026, 3, 10, 9, 0))
     active, done = premium(), premium(subject="Done")
     at(kl(2026, 3, 10, 10, 0))
-    services.resolve_request(done, by=hd.agent, note="Fixed.")
+    lifecycle.resolve_request(done, by=hd.agent, note="Fixed.")
     SupportRequest.objects.update(first_response_due=None, resolution_due=None,
                                   sla_state=None, sla_check_at=None)
-    assert sla_services.backfill() == 2
-    assert sla_services.backfill() == 0
+    assert sweep.backfill() == 2
+    assert sweep.backfill() == 0
     assert fresh(active).first_response_due == kl(2026, 3, 10, 13, 0)
     assert fresh(active).sla_state == SlaState.ON_TRACK
     assert fresh(done).sla_state == SlaState.MET and fresh(done).sla_check_at is None

@@ -10,8 +10,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from helpdesk import services, sla_services, tasks
+from helpdesk import tasks
 from helpdesk.models import SlaNotice, SupportRequest, TimelineEvent
+from helpdesk.requests import lifecycle
+from helpdesk.sla import sweep
 from notifications.models import Notification
 
 from .conftest import emails_to
@@ -47,7 +49,7 @@ def filed(world, file_request, at, run_outbox):
     agent: first response due 13:00, reminder at 12:00."""
     at(kl(2026, 3, 10, 9, 0))
     sr = file_request(world.globex_admin, world.globex_ws)
-    services.assign(sr, to=world.agent, by=world.agent)
+    lifecycle.assign(sr, to=world.agent, by=world.agent)
     run_outbox().clear()
     return sr
 
@@ -121,7 +123,7 @@ def test_a_late_sweep_escalates_without_reminding_first(world, filed, at, run_ou
 def test_a_worker_dying_mid_sweep_sends_nothing_and_the_next_run_sends_once(
         world, filed, at, run_outbox):
     at(kl(2026, 3, 10, 12, 0))
-    with mock.patch("helpdesk.sla_services.notify", side_effect=RuntimeError("killed")), \
+    with mock.patch("helpdesk.sla.sweep.notify", side_effect=RuntimeError("killed")), \
             pytest.raises(RuntimeError):
         tasks.sweep_sla()
     assert not notices(filed).exists()
@@ -135,8 +137,8 @@ def test_an_overlapping_sweep_finds_the_work_done(world, filed, at, run_outbox):
     at(kl(2026, 3, 10, 12, 0))
     now = kl(2026, 3, 10, 12, 0)
     # A second sweep read the same ids before the first one committed ...
-    assert sla_services._sweep_one(filed.pk, now, {}) == 1
-    assert sla_services._sweep_one(filed.pk, now, {}) == 0
+    assert sweep._sweep_one(filed.pk, now, {}) == 1
+    assert sweep._sweep_one(filed.pk, now, {}) == 0
     # ... and even with the next check put back, the notice row keeps it to one.
     SupportRequest.objects.filter(pk=filed.pk).update(sla_check_at=now - timedelta(hours=1))
     assert tasks.sweep_sla() == 0
@@ -150,7 +152,7 @@ def test_a_notice_written_meanwhile_sends_nothing_twice(world, filed, at, run_ou
     at(kl(2026, 3, 10, 12, 0))
     SlaNotice.objects.create(request=filed, target="first_response", kind="reminder",
                              due_at=filed.first_response_due)
-    with mock.patch("helpdesk.sla_services._was_sent", return_value=False):
+    with mock.patch("helpdesk.sla.sweep.was_sent", return_value=False):
         assert tasks.sweep_sla() == 0
     assert notices(filed).count() == 1
     assert sla_mail(run_outbox(), "SLA reminder") == []
@@ -159,12 +161,12 @@ def test_a_notice_written_meanwhile_sends_nothing_twice(world, filed, at, run_ou
 
 def test_each_next_response_gets_its_own_reminder(world, filed, at, run_outbox):
     at(kl(2026, 3, 10, 10, 0))
-    services.add_reply(filed, by=world.agent, body="Looking into it.")  # next due 18:00
+    lifecycle.add_reply(filed, by=world.agent, body="Looking into it.")  # next due 18:00
     at(kl(2026, 3, 10, 16, 30))  # 6.5 h of 8 passed
     assert tasks.sweep_sla() == 1
     assert fresh(filed).next_response_due == kl(2026, 3, 10, 18, 0)
     at(kl(2026, 3, 10, 17, 0))
-    services.add_reply(filed, by=world.globex_admin, body="Any news?")
+    lifecycle.add_reply(filed, by=world.globex_admin, body="Any news?")
     assert fresh(filed).next_response_due == kl(2026, 3, 11, 16, 0)
     assert fresh(filed).sla_state == SlaState.ON_TRACK  # a new target, on track again
     at(kl(2026, 3, 11, 15, 0))  # 7 h of the new 8 passed
@@ -176,7 +178,7 @@ def test_each_next_response_gets_its_own_reminder(world, filed, at, run_outbox):
 
 def test_waiting_on_the_customer_stops_the_sweep(world, filed, at):
     at(kl(2026, 3, 10, 10, 0))
-    services.request_information(filed, by=world.agent, body="Which version?")
+    lifecycle.request_information(filed, by=world.agent, body="Which version?")
     assert fresh(filed).sla_check_at is None
     at(kl(2026, 3, 20, 10, 0))
     assert tasks.sweep_sla() == 0
@@ -184,7 +186,7 @@ def test_waiting_on_the_customer_stops_the_sweep(world, filed, at):
 
 def test_resolution_is_escalated_on_its_own(world, filed, at):
     at(kl(2026, 3, 10, 10, 0))
-    services.add_reply(filed, by=world.agent, body="On it.")
+    lifecycle.add_reply(filed, by=world.agent, body="On it.")
     at(kl(2026, 3, 20, 10, 0))  # far past every due time
     tasks.sweep_sla()
     tasks.sweep_sla()
@@ -206,7 +208,7 @@ def test_the_sweep_reads_only_the_due_requests(world, filed, at, django_assert_n
         SupportRequest.objects.filter(pk=filed.pk).update(
             sla_check_at=filed.first_response_remind_at, sla_state=SlaState.ON_TRACK)
         with CaptureQueriesContext(connection) as queries:
-            assert sla_services.sweep(now=kl(2026, 3, 10, 12, 0)) == 1
+            assert sweep.sweep(now=kl(2026, 3, 10, 12, 0)) == 1
         return len(queries)
 
     not_due(5)
@@ -214,7 +216,7 @@ def test_the_sweep_reads_only_the_due_requests(world, filed, at, django_assert_n
     not_due(200)
     assert sweep_queries() == few
     with CaptureQueriesContext(connection) as queries:
-        assert sla_services.sweep(now=kl(2026, 3, 10, 12, 1)) == 0
+        assert sweep.sweep(now=kl(2026, 3, 10, 12, 1)) == 0
     assert len(queries) == 1  # nothing due: one indexed range query
 
 
@@ -231,7 +233,7 @@ def test_two_concurrent_sweeps_send_one_reminder(world, file_request, at, mailou
     requests = [file_request(world.globex_admin, world.globex_ws, subject=f"Case {n}")
                 for n in range(12)]
     for sr in requests:
-        services.assign(sr, to=world.agent, by=world.agent)
+        lifecycle.assign(sr, to=world.agent, by=world.agent)
     mailoutbox.clear()
     now = kl(2026, 3, 10, 12, 0)
     start = threading.Barrier(2)
@@ -240,7 +242,7 @@ def test_two_concurrent_sweeps_send_one_reminder(world, file_request, at, mailou
     def run():
         try:
             start.wait(timeout=10)
-            sent.append(sla_services.sweep(now=now))
+            sent.append(sweep.sweep(now=now))
         except Exception as exc:  # reported below
             errors.append(exc)
         finally:

@@ -8,9 +8,9 @@ from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone
 
-from helpdesk import markup, services
 from helpdesk.groups import AGENTS, SUPERVISORS
 from helpdesk.models import SupportRequest
+from helpdesk.requests import filing, markup
 from notifications.models import Notification
 
 
@@ -62,7 +62,7 @@ def test_references_are_unique_when_filed_at_once():
     def take():
         try:
             with transaction.atomic():
-                got.append(services._next_reference(now))
+                got.append(filing.next_reference(now))
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:

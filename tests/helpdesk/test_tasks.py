@@ -5,8 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from helpdesk import services, tasks
+from helpdesk import tasks
 from helpdesk.models import SupportRequest
+from helpdesk.requests import lifecycle, timed
 
 from .conftest import emails_to, kinds
 
@@ -21,7 +22,7 @@ def _days_ago(days):
 @pytest.fixture
 def waiting(hd, file_request, run_outbox):
     sr = file_request()
-    services.request_information(sr, by=hd.agent, body="Send the logs, please.")
+    lifecycle.request_information(sr, by=hd.agent, body="Send the logs, please.")
     run_outbox().clear()
     return sr
 
@@ -34,7 +35,7 @@ def test_a_silent_customer_is_reminded_once(hd, waiting, run_outbox, settings):
         waiting_since=_days_ago(settings.WAITING_REMINDER_DAYS + 1))
     assert tasks.remind_waiting_customers() == 1
     assert tasks.remind_waiting_customers() == 0
-    assert services.send_waiting_reminder(waiting.pk) is False  # an overlapping run
+    assert timed.send_waiting_reminder(waiting.pk) is False  # an overlapping run
     [mail] = run_outbox()
     assert mail.to == [hd.home_user.email] and "Reminder" in mail.subject
     assert kinds(waiting).count("reminder_sent") == 1
@@ -44,14 +45,14 @@ def test_a_reply_after_the_reminder_resets_the_clock(hd, waiting, settings):
     SupportRequest.objects.filter(pk=waiting.pk).update(
         waiting_since=_days_ago(settings.WAITING_REMINDER_DAYS + 1))
     tasks.remind_waiting_customers()
-    services.add_reply(waiting, by=hd.home_user, body="Here.")
-    services.request_information(waiting, by=hd.agent, body="And the other log?")
+    lifecycle.add_reply(waiting, by=hd.home_user, body="Here.")
+    lifecycle.request_information(waiting, by=hd.agent, body="And the other log?")
     sr = SupportRequest.objects.get(pk=waiting.pk)
     assert sr.reminded_at is None and sr.waiting_since > _days_ago(1)
 
 
 def test_a_silent_request_is_closed_for_no_response_once(hd, waiting, run_outbox, settings):
-    services.set_no_guarantee_flag(waiting, by=hd.agent, clause="4.4.5",
+    lifecycle.set_no_guarantee_flag(waiting, by=hd.agent, clause="4.4.5",
                                    note="Without logs we cannot reproduce it.")
     SupportRequest.objects.filter(pk=waiting.pk).update(
         waiting_since=_days_ago(settings.WAITING_CLOSE_DAYS + 1))
@@ -63,7 +64,7 @@ def test_a_silent_request_is_closed_for_no_response_once(hd, waiting, run_outbox
         settings.WAITING_CLOSE_DAYS - settings.WAITING_REMINDER_DAYS))
     assert tasks.close_silent_requests() == 1
     assert tasks.close_silent_requests() == 0
-    assert services.close_for_no_response(waiting.pk) is False
+    assert timed.close_for_no_response(waiting.pk) is False
     sr = SupportRequest.objects.get(pk=waiting.pk)
     assert (sr.status, sr.close_reason, sr.close_clause) == (
         Status.CLOSED, "no_response", "6.4, 4.4.5")
@@ -77,7 +78,7 @@ def test_resolved_requests_close_when_the_window_ends_once(hd, file_request, run
                                                          settings):
     old, fresh = file_request(), file_request()
     for sr in (old, fresh):
-        services.resolve_request(sr, by=hd.agent)
+        lifecycle.resolve_request(sr, by=hd.agent)
     SupportRequest.objects.filter(pk=old.pk).update(
         resolved_at=_days_ago(settings.REOPEN_WINDOW_DAYS + 1))
     run_outbox().clear()
@@ -90,10 +91,10 @@ def test_resolved_requests_close_when_the_window_ends_once(hd, file_request, run
 
 def test_a_request_reopened_meanwhile_is_not_closed(hd, file_request, settings):
     sr = file_request()
-    services.resolve_request(sr, by=hd.agent)
+    lifecycle.resolve_request(sr, by=hd.agent)
     SupportRequest.objects.filter(pk=sr.pk).update(
         resolved_at=_days_ago(settings.REOPEN_WINDOW_DAYS - 1))
-    services.add_reply(sr, by=hd.home_user, body="Not fixed.")
-    assert services.close_after_reopen_window(
+    lifecycle.add_reply(sr, by=hd.home_user, body="Not fixed.")
+    assert timed.close_after_reopen_window(
         sr.pk, now=timezone.now() + timedelta(days=5)) is False
     assert SupportRequest.objects.get(pk=sr.pk).status == Status.OPEN

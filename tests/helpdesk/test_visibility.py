@@ -4,8 +4,8 @@ method, and nothing is written."""
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from helpdesk import services
 from helpdesk.models import Attachment, Message
+from helpdesk.requests import files, lifecycle
 
 pytestmark = pytest.mark.django_db
 
@@ -21,8 +21,8 @@ def requests_(hd, file_request):
                             ("acme_admin", hd.acme_admin_ws), ("globex_admin", hd.globex_ws)]:
         user = getattr(hd, name)
         sr = file_request(user, workspace)
-        services.add_reply(sr, by=user, body=f"More from {name}.")
-        attachment = services.upload_attachment(
+        lifecycle.add_reply(sr, by=user, body=f"More from {name}.")
+        attachment = files.upload_attachment(
             sr, by=user, file=SimpleUploadedFile("screen.png", PNG, "image/png"))
         made[name] = (sr, attachment)
     return made

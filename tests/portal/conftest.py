@@ -12,7 +12,7 @@ import pytest
 from accounts.models import CompanySegment
 from accounts.workspace import Workspace, resolve_workspace
 from helpdesk.models import SelfHelpResource
-from helpdesk.rules import load_published_rules
+from helpdesk.rules.services import load_published_rules
 from licensing.models import (
     PaidServiceCode,
     ProductKind,

@@ -5,7 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from helpdesk.models import Attachment, Message
-from helpdesk.services import upload_attachment
+from helpdesk.requests.files import upload_attachment
 
 pytestmark = pytest.mark.django_db
 

@@ -65,13 +65,13 @@ def test_company_request_list_for_an_admin_and_a_member(client, world):
 
 
 def test_request_detail_with_20_messages_and_5_attachments(client, world, file_request):
-    from helpdesk import services
+    from helpdesk.requests import lifecycle
     from tests.helpdesk.factories import AgentFactory
 
     sr = file_request(world.home_user)
     agent = AgentFactory()
-    services.set_no_guarantee_flag(sr, by=agent, clause="4.4.2", note="Two antiviruses.")
-    services.request_utility_run(sr, by=agent, utility="GSI", instructions="Run it.")
+    lifecycle.set_no_guarantee_flag(sr, by=agent, clause="4.4.2", note="Two antiviruses.")
+    lifecycle.request_utility_run(sr, by=agent, utility="GSI", instructions="Run it.")
 
     def attach(message=None, n=1):
         for i in range(n):
@@ -89,8 +89,8 @@ def test_request_detail_with_20_messages_and_5_attachments(client, world, file_r
             if i < 3:
                 attach(message)
         attach(None, 1)
-        services.request_utility_run(sr, by=agent, utility="AVZ", instructions="Run it too.")
-        services.set_no_guarantee_flag(sr, by=agent, clause="4.4.5", note="No logs.")
+        lifecycle.request_utility_run(sr, by=agent, utility="AVZ", instructions="Run it too.")
+        lifecycle.set_no_guarantee_flag(sr, by=agent, clause="4.4.5", note="No logs.")
 
     client.force_login(world.home_user)
     _same_with_more_rows(client, f"/my/requests/{sr.reference}/", grow)

@@ -9,8 +9,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from helpdesk import services
 from helpdesk.models import Attachment, Message, SupportRequest
+from helpdesk.requests import lifecycle
 from tests.helpdesk.factories import AgentFactory, SupportRequestFactory
 
 pytestmark = pytest.mark.django_db
@@ -106,8 +106,8 @@ def test_a_subject_with_markup_comes_back_escaped(client, world, file_request):
 # Conversation ----------------------------------------------------------------------------
 
 def test_the_conversation_shows_public_replies_only(client, world, sr, agent):
-    services.add_reply(sr, by=agent, body="Please run the scan **again**.")
-    services.add_reply(sr, by=agent, body="Internal: customer seems confused", internal=True)
+    lifecycle.add_reply(sr, by=agent, body="Please run the scan **again**.")
+    lifecycle.add_reply(sr, by=agent, body="Internal: customer seems confused", internal=True)
     client.force_login(world.home_user)
     body = client.get(f"/my/requests/{sr.reference}/").content.decode()
     assert "Please run the scan <strong>again</strong>." in body
@@ -135,7 +135,7 @@ def test_a_reply_is_sent_and_an_empty_or_long_one_is_refused(client, world, sr):
 
 
 def test_a_reply_to_a_closed_request_opens_a_follow_up(client, world, sr, agent):
-    services.resolve_request(sr, by=agent, note="Fixed in 21.22.")
+    lifecycle.resolve_request(sr, by=agent, note="Fixed in 21.22.")
     SupportRequest.objects.filter(pk=sr.pk).update(status=SupportRequest.Status.CLOSED)
     client.force_login(world.home_user)
     response = client.post(f"/my/requests/{sr.reference}/reply/", {"body": "It is back."})
@@ -199,7 +199,7 @@ def test_samples_are_listed_as_metadata_only(client, world, file_request):
 
 
 def test_a_utility_request_is_answered_by_uploading_its_output(client, world, sr, agent):
-    utility = services.request_utility_run(sr, by=agent, utility="GetSystemInfo",
+    utility = lifecycle.request_utility_run(sr, by=agent, utility="GetSystemInfo",
                                            instructions="Run it and send the report.",
                                            url="https://example.com/gsi.zip")
     client.force_login(world.home_user)
@@ -227,7 +227,7 @@ def test_a_utility_request_is_answered_by_uploading_its_output(client, world, sr
 # Flags, due times, feedback -----------------------------------------------------------------
 
 def test_no_guarantee_flags_show_their_clause(client, world, sr, agent):
-    services.set_no_guarantee_flag(sr, by=agent, clause="4.4.1",
+    lifecycle.set_no_guarantee_flag(sr, by=agent, clause="4.4.1",
                                    note="Malware was found on the computer.")
     client.force_login(world.home_user)
     body = unescape(client.get(f"/my/requests/{sr.reference}/").content.decode())
@@ -274,7 +274,7 @@ def test_the_request_links_its_feedback_and_rules_version(client, world, sr):
 
 
 def test_a_refused_follow_up_shows_the_decision_and_keeps_the_reply(client, world, sr, agent):
-    services.resolve_request(sr, by=agent, note="Fixed.")
+    lifecycle.resolve_request(sr, by=agent, note="Fixed.")
     SupportRequest.objects.filter(pk=sr.pk).update(status=SupportRequest.Status.CLOSED)
     world.home_v.end_of_support = timezone.localdate() - timedelta(days=1)
     world.home_v.save()

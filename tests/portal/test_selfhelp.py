@@ -5,8 +5,8 @@ import pytest
 from django.utils import translation
 
 from accounts.workspace import Workspace
-from helpdesk import selfhelp
 from helpdesk.models import SelfHelpResource
+from helpdesk.selfhelp import services as selfhelp
 from tests.accounts.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db

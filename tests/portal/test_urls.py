@@ -4,7 +4,7 @@ name per page that serves both portals."""
 import pytest
 from django.urls import resolve, reverse
 
-from helpdesk import portal
+from helpdesk.requests import portal
 
 NAMES = {
     "requests": ({}, "requests/"),

@@ -15,8 +15,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import AuditEvent
 from accounts.workspace import Workspace
-from helpdesk import services
 from helpdesk.groups import SUPERVISORS
+from helpdesk.requests import files, filing
 from licensing.models import RequestCategory
 from tests.accounts.factories import StaffFactory
 
@@ -50,12 +50,12 @@ def last(action: str) -> AuditEvent:
 
 
 def sample_of(world):
-    sample_request = services.file_request(
+    sample_request = filing.file_request(
         by=world.home, workspace=Workspace(user=world.home),
         category=RequestCategory.objects.get(code="false_positive"), subject="False alarm",
         description="My own tool is flagged.", product=world.home_product,
         version=world.home_version, os="windows", os_version="11")
-    attachment = services.upload_attachment(
+    attachment = files.upload_attachment(
         sample_request, by=world.home,
         file=SimpleUploadedFile("tool.exe", b"MZ\x90\x00" + b"\x00" * 64))
     assert attachment.is_sample
@@ -187,7 +187,7 @@ def test_a_refused_licence_claim_is_recorded(world):
 
 def test_supervisors_read_the_trail_in_the_admin_and_agents_do_not(world):
     _sample_request, attachment = sample_of(world)
-    services.download_sample(attachment, by=world.agent)
+    files.download_sample(attachment, by=world.agent)
     assert world.supervisor.groups.filter(name=SUPERVISORS).exists()
     assert Group.objects.get(name=SUPERVISORS).permissions.filter(
         codename="view_auditevent").exists()

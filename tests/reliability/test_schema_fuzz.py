@@ -88,8 +88,8 @@ def world(db):
     messages and files, licences, quotes and survey links; a token per caller."""
     from accounts.workspace import Workspace, resolve_workspace
     from feedback.models import FeedbackRequest, Survey
-    from helpdesk import services
-    from helpdesk.rules import load_published_rules
+    from helpdesk.requests import files, filing, lifecycle
+    from helpdesk.rules.services import load_published_rules
     from licensing.models import OperatingSystem, ProductKind, ProductSegment, RequestCategory
     from tests.accounts.factories import CompanyFactory, MembershipFactory, UserFactory
     from tests.helpdesk.factories import AgentFactory
@@ -129,7 +129,7 @@ def world(db):
     malfunction = RequestCategory.objects.get(code="malfunction")
 
     def file(user, workspace, product, version):
-        return services.file_request(
+        return filing.file_request(
             by=user, workspace=workspace, category=malfunction, subject="The scan stops",
             description="At 40 per cent.", os=OperatingSystem.WINDOWS, os_version="11",
             product=product, version=version)
@@ -137,18 +137,18 @@ def world(db):
     workspaces = {home: Workspace(user=home), member: resolve_workspace(member, "acme")}
     products = {home: (home_product, home_version), member: (biz, biz_version)}
     outsider = file(globex_admin, resolve_workspace(globex_admin, "globex"), biz, biz_version)
-    outsider_file = services.upload_attachment(
+    outsider_file = files.upload_attachment(
         outsider, by=globex_admin, file=SimpleUploadedFile("globex.txt", b"theirs\n"))
     survey = Survey.objects.get(code=Survey.POST_RESOLUTION)
     callers = {}
     for name, user in (("home", home), ("member", member)):
         workspace = workspaces[user]
         first = file(user, workspace, *products[user])
-        services.add_reply(first, by=user, body="It is **every** time.")
-        services.add_reply(first, by=agent, body="Please try the *quick* scan.")
-        attachment = services.upload_attachment(
+        lifecycle.add_reply(first, by=user, body="It is **every** time.")
+        lifecycle.add_reply(first, by=agent, body="Please try the *quick* scan.")
+        attachment = files.upload_attachment(
             first, by=user, file=SimpleUploadedFile("scan.log", b"scan stopped at 40%\n"))
-        resolved = services.resolve_request(file(user, workspace, *products[user]), by=agent,
+        resolved = lifecycle.resolve_request(file(user, workspace, *products[user]), by=agent,
                                             note="Fixed in the update.")
         link = FeedbackRequest.objects.create(
             survey=survey, support_request=resolved, user=user, company=resolved.company,
@@ -159,7 +159,7 @@ def world(db):
         spare, _key = create_api_token(user, name="spare")
         product, version = products[user]
         slug = workspace.slug
-        filing = {"workspace": slug, "category": "malfunction", "product": product.code,
+        filing_body = {"workspace": slug, "category": "malfunction", "product": product.code,
                   "version": version.version, "os": "windows", "os_version": "11",
                   "subject": "Update fails", "description": "Error 1603 <b>bold</b>"}
         answer = {"satisfaction": 4, "solved": True, "effort": 2, "recommend": 9,
@@ -181,16 +181,16 @@ def world(db):
             # Hand-made bodies, by operation: accepted ones and refused ones.
             "bodies": {
                 "POST /api/v1/requests/": [
-                    filing,
-                    {**filing, "product": "home-free", "version": "3.1"},  # 422, 4.5a
+                    filing_body,
+                    {**filing_body, "product": "home-free", "version": "3.1"},  # 422, 4.5a
                     {"workspace": slug, "category": "oos_4_2_5", "subject": "On-site visit",
                      "description": "Please come over."},  # 422, out of scope
-                    {**filing, "workspace": "globex"},  # 404
+                    {**filing_body, "workspace": "globex"},  # 404
                 ],
                 "POST /api/v1/eligibility/": [
-                    filing, {**filing, "version": "1.0"},
+                    filing_body, {**filing_body, "version": "1.0"},
                     {"workspace": slug, "category": "licence_recovery"},
-                    {**filing, "licence_key": "nonsense"},
+                    {**filing_body, "licence_key": "nonsense"},
                 ],
                 "POST /api/v1/licences/": [
                     {"workspace": "my", "licence_key": unclaimed.key},

@@ -25,10 +25,10 @@ from rest_framework.test import APIClient
 
 from accounts.services import create_api_token
 from accounts.workspace import Workspace
-from helpdesk import services
 from helpdesk.errors import AttachmentRefused
 from helpdesk.models import Attachment
-from helpdesk.rules import load_published_rules
+from helpdesk.requests import files, filing
+from helpdesk.rules.services import load_published_rules
 from licensing.models import RequestCategory
 from tests.accounts.factories import UserFactory
 from tests.licensing.factories import (
@@ -73,10 +73,10 @@ def setup(db):
     SystemRequirementFactory(version=version)
     user = UserFactory()
     workspace = Workspace(user=user)
-    plain = services.file_request(
+    plain = filing.file_request(
         by=user, workspace=workspace, subject="Lost code", description="Order 123.",
         category=RequestCategory.objects.get(code="licence_recovery"))
-    sample = services.file_request(
+    sample = filing.file_request(
         by=user, workspace=workspace, subject="False alarm", description="On my tool.",
         category=RequestCategory.objects.get(code="false_positive"), product=product,
         version=version, os="windows", os_version="11")
@@ -159,7 +159,7 @@ def test_a_crafted_name_is_refused_or_tidied_and_never_leaves_the_private_storag
     # Handed straight to the service, the name is refused: no folders, no control
     # characters, no quotes.
     with pytest.raises(AttachmentRefused):
-        services.upload_attachment(setup.plain, by=setup.user,
+        files.upload_attachment(setup.plain, by=setup.user,
                                    file=ContentFile(b"words\n", name=name))
     # Over HTTP, Django's parser keeps only the last part of a path and drops control
     # characters first; what is left is refused or stored under a random name.

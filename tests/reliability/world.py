@@ -18,8 +18,8 @@ from accounts.models import CompanySegment, Membership
 from accounts.workspace import Workspace, resolve_workspace
 from feedback import tokens
 from feedback.models import FeedbackRequest, Survey
-from helpdesk import services
-from helpdesk.rules import load_published_rules
+from helpdesk.requests import files, filing, lifecycle
+from helpdesk.rules.services import load_published_rules
 from licensing.models import OperatingSystem, ProductSegment, RequestCategory
 from tests.accounts.factories import CompanyFactory, MembershipFactory, UserFactory
 from tests.helpdesk.factories import AgentFactory, supervisor
@@ -115,13 +115,13 @@ def build_world(**names) -> SimpleNamespace:
         workspace = Workspace(user=user) if slug == "my" else resolve_workspace(user, slug)
         product, version = ((w.home_product, w.home_version) if slug == "my"
                             else (w.biz, w.biz_version))
-        support_request = services.file_request(
+        support_request = filing.file_request(
             by=user, workspace=workspace, category=malfunction, subject=subject,
             description=body, product=product, version=version, os=OperatingSystem.WINDOWS,
             os_version="11")
-        services.add_reply(support_request, by=user, body=body)
-        services.add_reply(support_request, by=w.agent, body="Please run the quick scan.")
-        attachment = services.upload_attachment(
+        lifecycle.add_reply(support_request, by=user, body=body)
+        lifecycle.add_reply(support_request, by=w.agent, body="Please run the quick scan.")
+        attachment = files.upload_attachment(
             support_request, by=user,
             file=SimpleUploadedFile(names.get("file_name", "scan.log"), b"scan log\n"))
         reach = {user} | (_company_admins(workspace.company) if workspace.company else set())
@@ -131,11 +131,11 @@ def build_world(**names) -> SimpleNamespace:
             Owned("attachment", attachment, slug, reach, user),
         ]
         # A resolved one with its survey waiting.
-        resolved = services.file_request(
+        resolved = filing.file_request(
             by=user, workspace=workspace, category=malfunction, subject=subject,
             description=body, product=product, version=version, os=OperatingSystem.WINDOWS,
             os_version="11")
-        resolved = services.resolve_request(resolved, by=w.agent, note="Fixed.")
+        resolved = lifecycle.resolve_request(resolved, by=w.agent, note="Fixed.")
         survey_request = FeedbackRequest.objects.create(
             survey=Survey.objects.get(code=Survey.POST_RESOLUTION), support_request=resolved,
             user=user, company=resolved.company, segment=resolved.segment,

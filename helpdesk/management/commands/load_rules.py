@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from helpdesk import rules_text
-from helpdesk.rules import load_published_rules
+from helpdesk.rules import published as rules_text
+from helpdesk.rules.services import load_published_rules
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ from django.utils import timezone, translation
 from django.views.decorators.http import require_safe
 
 from .models import RuleSet
-from .rules import current_rule_set, text_blocks
+from .services import current_rule_set, text_blocks
 
 
 def _rules_page(request, rule_set: RuleSet | None, current: RuleSet | None):

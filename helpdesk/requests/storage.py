@@ -22,7 +22,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .errors import AttachmentRefused
+from ..errors import AttachmentRefused
 
 SAMPLE_ZIP_PASSWORD = b"infected"  # the industry's convention for exchanging samples
 

@@ -16,7 +16,7 @@ from licensing.models import OperatingSystem
 from licensing.versions import validate_version
 
 from .models import Priority, SupportRequest
-from .services import MAX_BODY
+from .transitions import MAX_BODY
 
 Status = SupportRequest.Status
 ACTIVE = "active"

@@ -25,19 +25,18 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Membership
 from licensing.models import SupportPlan
 
-from . import calendars, sla_services
-from .errors import HelpdeskError
+from ..errors import HelpdeskError
+from ..requests.models import Queue, SupportRequest
+from . import calendars, entitlements
+from .hours import Schedule
 from .models import (
     AuthorisedContact,
     CalendarException,
     OpeningHours,
-    Queue,
     SlaNotice,
     SlaTarget,
     SupportCalendar,
-    SupportRequest,
 )
-from .sla import Schedule
 
 SlaState = SupportRequest.SlaState
 Status = SupportRequest.Status
@@ -333,7 +332,7 @@ class AuthorisedContactForm(forms.ModelForm):
             self.add_error("user", _("This person is not a member of the company."))
             return data
         try:
-            limit = sla_services.contacts_limit(company)
+            limit = entitlements.contacts_limit(company)
         except HelpdeskError as exc:
             self.add_error("company", exc.message)
             return data

@@ -3,7 +3,7 @@
 Every page starts from `SupportRequest.objects.visible_to(user, workspace)`:
 a request of another workspace, or one a company member did not file, is simply not in
 the queryset, so it answers 404 for every URL and method, before any form is read. Every
-change is one call into `helpdesk.services`; these views only translate forms into calls
+change is one call into the services of `helpdesk.requests`; these views only translate forms into calls
 and refusals into messages next to the fields.
 
 Each page runs a fixed number of queries whatever the number of rows (select_related /
@@ -32,9 +32,10 @@ from licensing.eligibility import decide
 from licensing.models import Licence, PaidServiceCode, Product, RequestCategory
 from licensing.models import ProductSegment as Segment
 
-from . import attachments as files
-from . import selfhelp, services
-from .api import file_response
+from .. import errors
+from ..selfhelp import services as selfhelp
+from . import files, filing, lifecycle, storage
+from .files import file_response
 from .forms import NewRequestForm, ReplyForm, RequestFilterForm, UploadForm
 from .models import Attachment, Message, SupportRequest
 
@@ -63,7 +64,7 @@ def _feedback_url(workspace, reference: str) -> str:
 
 
 def can_file(workspace) -> bool:
-    """Whether to offer the form at all; `services.file_request` still has the last word."""
+    """Whether to offer the form at all; `filing.file_request` still has the last word."""
     return workspace.is_home or workspace.company.is_verified
 
 
@@ -244,20 +245,20 @@ class RequestCreateView(NewRequestMixin, View):
                           status=400)
         data = form.cleaned_data
         try:
-            support_request = services.file_request(
+            support_request = filing.file_request(
                 by=request.user, workspace=self.workspace, category=data["category"],
                 subject=data["subject"], description=data["description"],
                 priority=data["priority"], product=data["product"], version=data["version"],
                 os=data["os"] or "", os_version=data["os_version"] or "",
                 licence_key=data["licence_key"], http_request=request)
-        except services.Refused as refused:
+        except errors.Refused as refused:
             decision = decision_view(refused.decision, self.workspace, data["category"])
             return render(request, self.template_name,
                           self.page_context(form, decision=decision, refusal=True), status=422)
-        except services.WorkspaceNotVerified as exc:
+        except errors.WorkspaceNotVerified as exc:
             return render(request, self.template_name,
                           self.page_context(form, status_note=exc.message), status=403)
-        except services.HelpdeskError as exc:
+        except errors.HelpdeskError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             return render(request, self.template_name, self.page_context(form), status=400)
         messages.success(request, _("Your request %(reference)s is registered. We will email "
@@ -400,14 +401,14 @@ class ReplyView(RequestPageMixin, TemplateView):
         if not form.is_valid():
             return self.render_detail(support_request, reply_form=form, status=400)
         try:
-            message = services.add_reply(support_request, by=request.user,
+            message = lifecycle.add_reply(support_request, by=request.user,
                                          body=form.cleaned_data["body"])
-        except services.Refused as refused:
+        except errors.Refused as refused:
             decision = decision_view(refused.decision, self.workspace,
                                      support_request.category)
             return self.render_detail(support_request, reply_form=form, decision=decision,
                                       status=422)
-        except services.HelpdeskError as exc:
+        except errors.HelpdeskError as exc:
             form.add_error("body", exc.message)
             return self.render_detail(support_request, reply_form=form, status=400)
         landed = message.request
@@ -442,14 +443,14 @@ class _UploadView(RequestPageMixin, TemplateView):
                     form.add_error(None, _("This utility request is not waiting for a file."))
         if too_large:
             form.errors.pop("file", None)
-            form.add_error("file", files.too_large_message())
+            form.add_error("file", storage.too_large_message())
         if form.errors:
             return self._refused(support_request, form, utility_pk)
         try:
-            attachment = services.upload_attachment(
+            attachment = files.upload_attachment(
                 support_request, by=request.user, file=form.cleaned_data["file"],
                 utility_request=utility_request)
-        except services.HelpdeskError as exc:
+        except errors.HelpdeskError as exc:
             form.add_error("file", exc.message)
             return self._refused(support_request, form, utility_pk)
         messages.success(request, _("%(name)s is uploaded.") % {
@@ -466,8 +467,8 @@ class _UploadView(RequestPageMixin, TemplateView):
         # the errors go with the general upload form.
         general = UploadForm(auto_id="id_%s_general")
         general.cleaned_data = {}
-        for field, errors in form.errors.items():
-            for error in errors:
+        for field, field_errors in form.errors.items():
+            for error in field_errors:
                 general.add_error(None if field == "__all__" else field, error)
         return self.render_detail(support_request, upload_form=general, status=400)
 
@@ -481,7 +482,7 @@ def upload(request, *args, **kwargs):
     CSRF check reads it: so the check is exempted here and done by `_UploadView` right
     after (the pattern Django's documentation gives for custom upload handlers)."""
     if request.method == "POST":
-        request.upload_handlers.insert(0, files.AttachmentSizeLimitHandler(request))
+        request.upload_handlers.insert(0, storage.AttachmentSizeLimitHandler(request))
     return _upload_view(request, *args, **kwargs)
 
 

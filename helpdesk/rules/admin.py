@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import rules
+from . import services as rules
 from .models import Clause, RuleSet
 
 TEXT_HELP = _(

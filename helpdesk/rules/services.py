@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts import audit
 
-from . import rules_text
+from . import published as rules_text
 from .models import Clause, RuleSet
 
 

@@ -23,8 +23,8 @@ from django.core.cache import cache
 from django.utils import timezone, translation
 from django.utils.dates import WEEKDAYS
 
+from .hours import MIDNIGHT, Schedule, next_opening
 from .models import CalendarException, OpeningHours, SupportCalendar
-from .sla import MIDNIGHT, Schedule, next_opening
 
 __all__ = [
     "calendar_for", "holiday_names", "hours_for_workspace", "schedule_for", "weekly_hours",

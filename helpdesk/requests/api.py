@@ -2,12 +2,12 @@
 
 Thin views: every read starts from a `visible_to(user)` queryset (a request outside the
 caller's reach is 404, for every method), every change is one call into
-`helpdesk.services`, and the serializers only shape the answer.
+the services of `helpdesk.requests`, and the serializers only shape the answer.
 """
 
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -35,8 +35,9 @@ from licensing.api import (
     EligibilityInputSerializer,
 )
 
-from . import attachments as files
-from . import services
+from .. import errors
+from . import files, filing, lifecycle, storage, transitions
+from .files import file_response
 from .models import Attachment, Message, Priority, SupportRequest, UtilityRequest
 from .querysets import is_helpdesk_staff
 
@@ -48,11 +49,11 @@ CONFLICT = OpenApiResponse(ApiErrorSerializer,
                            description="The request is not in a state where this can happen.")
 
 
-def _raise(exc: services.HelpdeskError):
+def _raise(exc: errors.HelpdeskError):
     """A refused change as the API's answer: 403, 409, or 400 with the field's error."""
-    if isinstance(exc, services.NotAllowed):
+    if isinstance(exc, errors.NotAllowed):
         raise exceptions.PermissionDenied(exc.message)
-    if isinstance(exc, services.InvalidState):
+    if isinstance(exc, errors.InvalidState):
         conflict = exceptions.APIException(exc.message)
         conflict.status_code = status.HTTP_409_CONFLICT
         raise conflict
@@ -148,7 +149,7 @@ class RequestDetailSerializer(RequestSerializer):
 
 class RequestCreateSerializer(EligibilityInputSerializer):
     subject = serializers.CharField(max_length=200)
-    description = serializers.CharField(max_length=services.MAX_BODY)
+    description = serializers.CharField(max_length=transitions.MAX_BODY)
     priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL,
                                        required=False)
 
@@ -196,7 +197,7 @@ class MessageSerializer(serializers.ModelSerializer):
 
 
 class MessageCreateSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=services.MAX_BODY,
+    body = serializers.CharField(max_length=transitions.MAX_BODY,
                                  help_text="Plain text or Markdown (no HTML).")
     internal = serializers.BooleanField(
         default=False, required=False,
@@ -283,17 +284,17 @@ class RequestListView(generics.ListCreateAPIView):
         form.is_valid(raise_exception=True)
         data = form.validated_data
         try:
-            support_request = services.file_request(
+            support_request = filing.file_request(
                 by=request.user, workspace=data["workspace"], category=data["category"],
                 subject=data["subject"], description=data["description"],
                 priority=data.get("priority") or Priority.NORMAL, product=data["product"],
                 version=data["version"], os=data["os"] or "",
                 os_version=data["os_version"] or "", licence_key=data["licence_key"],
                 http_request=request)
-        except services.Refused as refused:
+        except errors.Refused as refused:
             return Response(DecisionSerializer(refused.decision.as_dict()).data,
                             status=status.HTTP_422_UNPROCESSABLE_ENTITY)
-        except services.HelpdeskError as exc:
+        except errors.HelpdeskError as exc:
             _raise(exc)
         detail = _detail_queryset(request.user).get(pk=support_request.pk)
         return Response(RequestDetailSerializer(detail, context={"request": request}).data,
@@ -354,13 +355,13 @@ class MessageListView(RequestScopedMixin, generics.ListCreateAPIView):
         form = MessageCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         try:
-            message = services.add_reply(support_request, by=request.user,
+            message = lifecycle.add_reply(support_request, by=request.user,
                                          body=form.validated_data["body"],
                                          internal=form.validated_data["internal"])
-        except services.Refused as refused:
+        except errors.Refused as refused:
             return Response(DecisionSerializer(refused.decision.as_dict()).data,
                             status=status.HTTP_422_UNPROCESSABLE_ENTITY)
-        except services.HelpdeskError as exc:
+        except errors.HelpdeskError as exc:
             _raise(exc)
         message = Message.objects.select_related("author", "request").get(pk=message.pk)
         return Response(self.get_serializer(message).data, status=status.HTTP_201_CREATED)
@@ -393,7 +394,7 @@ class AttachmentListView(RequestScopedMixin, generics.ListCreateAPIView):
         # Before anything parses the body (session auth's CSRF check reads it): the limit
         # handler drops an oversize file while it streams in, instead of after.
         if request.method == "POST":
-            request.upload_handlers.insert(0, files.AttachmentSizeLimitHandler(request))
+            request.upload_handlers.insert(0, storage.AttachmentSizeLimitHandler(request))
         return super().initialize_request(request, *args, **kwargs)
 
     def get_queryset(self):
@@ -405,7 +406,7 @@ class AttachmentListView(RequestScopedMixin, generics.ListCreateAPIView):
         form = AttachmentUploadSerializer(data=request.data)
         if not form.is_valid():
             if getattr(request._request, "upload_too_large", False):
-                raise serializers.ValidationError({"file": [files.too_large_message()]})
+                raise serializers.ValidationError({"file": [storage.too_large_message()]})
             raise serializers.ValidationError(form.errors)
         data = form.validated_data
         message = utility_request = None
@@ -423,12 +424,12 @@ class AttachmentListView(RequestScopedMixin, generics.ListCreateAPIView):
                     {"utility_request": [_("There is no such utility request on this "
                                            "request.")]})
         try:
-            attachment = services.upload_attachment(
+            attachment = files.upload_attachment(
                 support_request, by=request.user, file=data["file"], message=message,
                 utility_request=utility_request)
-        except services.AttachmentRefused as exc:
+        except errors.AttachmentRefused as exc:
             raise serializers.ValidationError({"file": [exc.message]}) from None
-        except services.HelpdeskError as exc:
+        except errors.HelpdeskError as exc:
             _raise(exc)
         return Response(self.get_serializer(attachment).data, status=status.HTTP_201_CREATED)
 
@@ -441,24 +442,6 @@ class _FirstRenderer(BaseContentNegotiation):
 
     def select_renderer(self, request, renderers, format_suffix=None):
         return renderers[0], renderers[0].media_type
-
-
-def file_response(attachment: Attachment, *, by, http_request) -> FileResponse:
-    """The file as a download (never inline, never sniffed); a sample only for staff, as
-    an encrypted ZIP, audited."""
-    if attachment.is_sample:
-        archive = services.download_sample(attachment, by=by, http_request=http_request)
-        response = FileResponse(archive, as_attachment=True,
-                                filename=f"{attachment.original_name}.zip",
-                                content_type="application/zip")
-    else:
-        response = FileResponse(files.open_stored(attachment.file.name), as_attachment=True,
-                                filename=attachment.original_name,
-                                content_type=attachment.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @extend_schema(
@@ -483,7 +466,7 @@ class AttachmentDownloadView(generics.GenericAPIView):
             raise Http404  # never served to customers: as if it were not there
         try:
             return file_response(attachment, by=request.user, http_request=request)
-        except services.HelpdeskError as exc:
+        except errors.HelpdeskError as exc:
             _raise(exc)
 
 

@@ -1,0 +1,183 @@
+"""Filing a request: the reference, the queue, the rules in force and the plan."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Company, Membership
+from accounts.workspace import Workspace
+from licensing.eligibility import decide
+from licensing.models import SupportPlan
+from licensing.services import record_refusal
+
+from ..errors import (
+    HelpdeskError,
+    NotAllowed,
+    Refused,
+    WorkspaceNotVerified,
+)
+from ..rules.models import RuleSet
+from ..rules.services import load_published_rules
+from ..sla import clock as sla_clock
+from ..sla import entitlements
+from .models import (
+    Priority,
+    Queue,
+    QueueRoute,
+    ReferenceCounter,
+    SupportRequest,
+    TimelineEvent,
+)
+from .permissions import is_agent
+from .transitions import (
+    clean_body,
+    event,
+    notify_customer,
+)
+
+Status = SupportRequest.Status
+Kind = TimelineEvent.Kind
+
+def customer_workspace(customer, company=None) -> Workspace:
+    """The workspace staff file in on a customer's behalf (phone intake): the customer's
+    home workspace, or a company the customer belongs to."""
+    if company is None:
+        return Workspace(user=customer)
+    membership = Membership.objects.filter(user=customer, company=company).first()
+    if membership is None:
+        raise NotAllowed(_("%(user)s is not a member of %(company)s.") % {
+            "user": customer.email, "company": company.name}, field="requester")
+    return Workspace(user=customer, company=company, membership=membership)
+
+
+
+def next_reference(now: datetime) -> str:
+    """`INC-<year>-<six digits>`, numbered per year. The counter row is locked until the
+    filing commits, so concurrent filings take consecutive numbers, never the same."""
+    year = timezone.localtime(now).year
+    ReferenceCounter.objects.bulk_create([ReferenceCounter(year=year, last=0)],
+                                         ignore_conflicts=True)
+    counter = ReferenceCounter.objects.select_for_update().get(year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"INC-{year}-{counter.last:06d}"
+
+
+def route(segment: str, category) -> Queue | None:
+    """The queue for a new request: a route for its category in its segment, else one for
+    its category in every segment, else the segment's default queue."""
+    routes = {
+        r.segment: r.queue
+        for r in QueueRoute.objects.filter(category=category, segment__in=[segment, ""])
+        .select_related("queue")
+    }
+    if segment in routes:
+        return routes[segment]
+    if "" in routes:
+        return routes[""]
+    return Queue.objects.filter(segment=segment, is_default=True).first()
+
+
+def _current_rule_set() -> RuleSet:
+    """The rules in force, recorded on every request (6.1); on a database nobody has
+    seeded yet, the published rules are loaded first."""
+    return RuleSet.objects.current() or load_published_rules()
+
+
+def _standard_plan() -> SupportPlan:
+    plan, _created = SupportPlan.objects.get_or_create(
+        code=SupportPlan.STANDARD, defaults={"name": "Standard Support", "is_paid": False})
+    return plan
+
+
+# Filing ---------------------------------------------------------------------------------
+
+def file_request(*, by, workspace: Workspace, category, subject: str, description: str,
+                 priority: str = Priority.NORMAL, product=None, version=None, os: str = "",
+                 os_version: str = "", licence_key: str | None = None,
+                 follows_up: SupportRequest | None = None, http_request=None) -> SupportRequest:
+    """File a request in `workspace` for `workspace.user`, if the Support Rules allow it.
+
+    `by` is the customer, or staff filing on the customer's behalf (phone intake) under the
+    same rules. `licence_key` must already be normalised (`licensing.keys.normalize_key`).
+    Raises Refused (with the decision, recorded for staff) when the rules say no, and
+    WorkspaceNotVerified for a company staff have not verified yet.
+    """
+    customer = workspace.user
+    if by.pk != customer.pk and not is_agent(by):
+        raise NotAllowed(_("Only support staff may file a request for someone else."))
+    if workspace.company is not None and not Company.objects.filter(
+            pk=workspace.company.pk, is_verified=True).exists():
+        raise WorkspaceNotVerified(_(
+            "%(company)s is not verified yet. Requests can be filed for it once support "
+            "staff have verified the company."
+        ) % {"company": workspace.company.name}, field="workspace")
+    if priority not in Priority.values:
+        raise HelpdeskError(_("Choose a priority from the list."), field="priority")
+    subject = (subject or "").strip()
+    if not subject:
+        raise HelpdeskError(_("Give the request a subject."), field="subject")
+    description = clean_body(description, "description")
+
+    decision = decide(workspace=workspace, category=category, product=product,
+                      version=version, os=os or None, os_version=os_version or None,
+                      licence_key=licence_key or None)
+    if not decision.eligible:
+        # Recorded outside any transaction of ours, so the refusal stays on record.
+        record_refusal(decision, user=by, workspace=workspace, category=category,
+                       product=product, version=version, request=http_request)
+        raise Refused(decision)
+
+    licence = decision.licence
+    now = timezone.now()
+    with transaction.atomic():
+        # A paid plan only for its authorised contacts, within its yearly allowance (3.3).
+        standard_reason, why = entitlements.premium_check(workspace=workspace,
+                                                          licence=licence, now=now)
+        plan = _standard_plan() if licence is None or standard_reason else licence.plan
+        support_request = SupportRequest(
+            reference=next_reference(now),
+            requester=customer,
+            filed_by=by if by.pk != customer.pk else None,
+            home_user=None if workspace.company else customer,
+            company=workspace.company,
+            segment=workspace.segment,
+            category=category,
+            product=product,
+            version=version,
+            os=os or "",
+            os_version=os_version or "",
+            subject=subject[:200],
+            description=description,
+            priority=priority,
+            licence=licence,
+            plan=plan,
+            standard_reason=standard_reason,
+            queue=route(workspace.segment, category),
+            rule_set=_current_rule_set(),
+            decision=decision.as_dict(),
+            follows_up=follows_up,
+            created_at=now,
+        )
+        sla_clock.start_clock(support_request, now, country=workspace.country)
+        support_request.save(force_insert=True)
+        event(support_request, Kind.FILED, actor=by, at=now,
+               rule_set=support_request.rule_set.version if support_request.rule_set else None,
+               on_behalf=support_request.filed_by_id is not None,
+               follows_up=follows_up.reference if follows_up else None)
+        if standard_reason:
+            event(support_request, Kind.FILED_UNDER_STANDARD, actor=by, at=now,
+                   reason=standard_reason, **why)
+        if follows_up is not None:
+            event(follows_up, Kind.FOLLOW_UP_OPENED, actor=by, at=now,
+                   reference=support_request.reference)
+        notify_customer(support_request, "request_received",
+                         follows_up=follows_up.reference if follows_up else "",
+                         premium_plan=support_request.plan.name if support_request.plan
+                         and support_request.first_response_due else "",
+                         filed_under_standard=bool(standard_reason))
+    return support_request
