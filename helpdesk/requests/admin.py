@@ -1,8 +1,8 @@
 """The support desk in the Django admin: the request list and the request's work page.
 
 Nothing here changes a request by itself: the reply box, the work forms on the change page
-and the list actions each call one function of the services of `helpdesk.requests`, and report its refusal
-with `message_user`. Status, due times and the timeline are read-only.
+and the list actions each call one service function of `helpdesk.requests`, and report
+its refusal with `message_user`. Status, due times and the timeline are read-only.
 """
 
 from django import forms

@@ -3,8 +3,8 @@
 Every page starts from `SupportRequest.objects.visible_to(user, workspace)`:
 a request of another workspace, or one a company member did not file, is simply not in
 the queryset, so it answers 404 for every URL and method, before any form is read. Every
-change is one call into the services of `helpdesk.requests`; these views only translate forms into calls
-and refusals into messages next to the fields.
+change is one service call of `helpdesk.requests`; these views only translate forms into
+calls and refusals into messages next to the fields.
 
 Each page runs a fixed number of queries whatever the number of rows (select_related /
 prefetch, one COUNT for the pager); tests/portal/test_query_counts.py holds them to it.
