@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
+from .errors import DomainError
 from .models import ApiToken, AuditEvent, Company, Invitation, Membership, User
 
 
@@ -100,8 +101,8 @@ class CompanyAdmin(admin.ModelAdmin):
             try:
                 services.invite_member(company=company, email=form.cleaned_data["email"],
                                        role=form.cleaned_data["role"], by=request.user)
-            except services.AccountError as exc:
-                form.add_error("email", str(exc))
+            except DomainError as exc:
+                form.add_error("email", exc.message)
             else:
                 self.message_user(request, _("Invitation sent to %(email)s.") % {
                     "email": form.cleaned_data["email"]}, messages.SUCCESS)

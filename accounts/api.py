@@ -1,30 +1,12 @@
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, serializers, status, viewsets
-from rest_framework.fields import empty
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from . import services
 from .models import ApiToken, User
-from .workspace import resolve_workspace, workspaces_of
-
-
-class WorkspaceField(serializers.CharField):
-    """`"my"` or a company slug, resolved for the caller; 404 outside their reach."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 60)
-        kwargs.setdefault("help_text", '"my" for the home workspace, or a company slug.')
-        super().__init__(**kwargs)
-
-    def run_validation(self, data=empty):
-        # The slug is checked as a string (type, length) first and resolved last, so the
-        # length validator never sees a Workspace.
-        slug = super().run_validation(data)
-        if slug is None or slug is empty:
-            return slug
-        return resolve_workspace(self.context["request"].user, slug)
+from .workspace import workspaces_of
 
 
 class UserSerializer(serializers.ModelSerializer):

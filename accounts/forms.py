@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
+from .errors import DomainError
 from .models import Company, CompanySegment, Membership
 
 
@@ -75,3 +76,17 @@ class EraseAccountForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError(_("The password is not correct."))
         return password
+
+
+def add_domain_error(form: forms.Form, error: DomainError) -> None:
+    """Show a service's refusal on the form, next to the input it is about (or above the
+    form when that input is not one of the form's fields): the same sentence the API gives.
+    A refusal carrying `errors` by field (an intake's) shows every one of them, except on
+    a field the form itself already found wrong (that input never reached the service)."""
+    for field, messages in (getattr(error, "errors", None) or {error.field: [error.message]}
+                            ).items():
+        target = field if field in form.fields else None
+        if target is not None and target in form.errors:
+            continue
+        for message in messages:
+            form.add_error(target, message)

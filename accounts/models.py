@@ -318,6 +318,12 @@ class AuditEvent(models.Model):
     )
     data = models.JSONField(_("details"), default=dict, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    # Events that a person can repeat at will (a refused eligibility check) are folded into
+    # one row per bucket (who, what, which minute) that counts the repeats, so nobody can
+    # flood the trail; other events leave both at their defaults.
+    bucket = models.CharField(max_length=200, null=True, blank=True, unique=True,
+                              editable=False)
+    count = models.PositiveIntegerField(_("times"), default=1)
 
     objects = AuditEventQuerySet.as_manager()
 

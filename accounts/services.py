@@ -12,13 +12,10 @@ from django.utils.translation import gettext as _
 
 from notifications.services import notify
 
-from . import audit
+from . import access, audit
+from .errors import DomainError, InvalidState, NotAllowed
 from .models import ApiToken, Company, Invitation, Membership, User
 from .workspace import Workspace
-
-
-class AccountError(Exception):
-    """A change refused for a reason the user can read."""
 
 
 def notify_user(user: User, template: str, context: dict) -> None:
@@ -62,11 +59,8 @@ def verify_company(company: Company, *, by: User) -> None:
 
 
 def _require_admin(company: Company, user: User) -> None:
-    is_admin = Membership.objects.filter(
-        company=company, user=user, role=Membership.Role.ADMIN
-    ).exists()
-    if not (is_admin or user.is_staff):
-        raise AccountError(_("Only the company's administrators may do this."))
+    if not (access.administers(user, company) or access.is_agent(user)):
+        raise NotAllowed(_("Only the company's administrators may do this."))
 
 
 @transaction.atomic
@@ -75,7 +69,8 @@ def invite_member(*, company: Company, email: str, role: str, by: User) -> tuple
     _require_admin(company, by)
     email = email.strip().lower()
     if Membership.objects.filter(company=company, user__email__iexact=email).exists():
-        raise AccountError(_("%(email)s is already a member of this company.") % {"email": email})
+        raise DomainError(_("%(email)s is already a member of this company.") % {"email": email},
+                          field="email")
     Invitation.objects.pending().filter(company=company, email__iexact=email).update(
         revoked_at=timezone.now()
     )
@@ -112,9 +107,9 @@ def find_invitation(token: str) -> Invitation | None:
 def accept_invitation(invitation: Invitation, *, user: User) -> Membership:
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_pending:
-        raise AccountError(_("This invitation has already been used or has expired."))
+        raise InvalidState(_("This invitation has already been used or has expired."))
     if invitation.email.lower() != user.email.lower():
-        raise AccountError(
+        raise NotAllowed(
             _("This invitation was sent to another email address. Sign in as %(email)s to "
               "accept it.") % {"email": invitation.email}
         )
@@ -151,7 +146,7 @@ def change_role(membership: Membership, *, role: str, by: User) -> Membership:
     if membership.role == role:
         return membership
     if membership.is_admin and not _other_admins(membership).select_for_update().exists():
-        raise AccountError(_("A company needs at least one administrator."))
+        raise InvalidState(_("A company needs at least one administrator."))
     previous = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
@@ -166,7 +161,7 @@ def remove_member(membership: Membership, *, by: User) -> None:
     _require_admin(membership.company, by)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.is_admin and not _other_admins(membership).select_for_update().exists():
-        raise AccountError(_("A company needs at least one administrator."))
+        raise InvalidState(_("A company needs at least one administrator."))
     audit.record("company.member_removed", actor=by, obj=membership,
                  workspace=Workspace(user=by, company=membership.company),
                  member=membership.user.email)
@@ -175,7 +170,9 @@ def remove_member(membership: Membership, *, by: User) -> None:
 
 @transaction.atomic
 def create_api_token(user: User, *, name: str, request=None) -> tuple[ApiToken, str]:
-    """A new personal token. The key is returned once and never stored."""
+    """A new personal token. The key is returned once and never stored. Staff without the
+    second factor the deployment requires get none: a token would act without it."""
+    access.require_second_factor(user)
     key = ApiToken.generate_key()
     token = ApiToken.objects.create(
         user=user, name=name, prefix=key[: ApiToken.PREFIX_LENGTH],
@@ -239,7 +236,7 @@ def erase_account(user: User) -> None:
 
     blocking = _last_admin_companies(user)
     if blocking:
-        raise AccountError(
+        raise InvalidState(
             _("You are the only administrator of %(companies)s. Make someone else an "
               "administrator first.") % {"companies": ", ".join(c.name for c in blocking)}
         )

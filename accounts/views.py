@@ -12,6 +12,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from . import services
+from .errors import DomainError
 from .forms import (
     ApiTokenForm,
     CompanyNameForm,
@@ -82,9 +83,9 @@ class InvitationView(LoginRequiredMixin, View):
             return render(request, self.template_name, {"invitation": None}, status=410)
         try:
             membership = services.accept_invitation(invitation, user=request.user)
-        except services.AccountError as exc:
+        except DomainError as exc:
             return render(request, self.template_name,
-                          {"invitation": invitation, "error": str(exc)}, status=409)
+                          {"invitation": invitation, "error": exc.message}, status=409)
         messages.success(request, _("Welcome to %(company)s.") % {
             "company": membership.company.name})
         return redirect(reverse("accounts:company", kwargs={"slug": membership.company.slug}))
@@ -155,8 +156,8 @@ class EraseAccountView(LoginRequiredMixin, FormView):
         user = self.request.user
         try:
             services.erase_account(user)
-        except services.AccountError as exc:
-            form.add_error(None, str(exc))
+        except DomainError as exc:
+            form.add_error(None, exc.message)
             return self.form_invalid(form)
         logout(self.request)
         messages.success(self.request, _("Your personal data has been erased."))
@@ -230,8 +231,8 @@ class MembersView(WorkspaceMixin, FormView):
         try:
             services.invite_member(company=self.workspace.company, by=self.request.user,
                                    **form.cleaned_data)
-        except services.AccountError as exc:
-            form.add_error("email", str(exc))
+        except DomainError as exc:
+            form.add_error("email", exc.message)
             return self.form_invalid(form)
         messages.success(self.request, _("Invitation sent to %(email)s.") % {
             "email": form.cleaned_data["email"]})
@@ -260,6 +261,6 @@ class MemberChangeView(WorkspaceMixin, View):
                                          by=request.user)
                     messages.success(request, _("The role of %(email)s is changed.") % {
                         "email": membership.user.email})
-        except services.AccountError as exc:
-            messages.error(request, str(exc))
+        except DomainError as exc:
+            messages.error(request, exc.message)
         return redirect("accounts:members", slug=slug)

@@ -1,6 +1,3 @@
-from allauth.mfa.models import Authenticator
-from allauth.mfa.utils import is_mfa_enabled
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
@@ -10,10 +7,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts import access
+
 
 class PortalAdminSite(admin.AdminSite):
     """The support staff's workplace. Staff sign in through allauth (rate limits and MFA
-    apply); where ADMIN_REQUIRES_MFA is on, staff without TOTP are sent to set it up."""
+    apply); staff the access layer does not trust yet (no second factor where
+    ADMIN_REQUIRES_MFA is on) are sent to set one up."""
 
     # Lazy: the class is built once, at import, before any request picks a language.
     site_header = gettext_lazy("Support desk")
@@ -57,12 +57,7 @@ class PortalAdminSite(admin.AdminSite):
                 if user.is_authenticated:
                     return redirect("accounts:home")
                 return redirect_to_login(request.get_full_path(), reverse("account_login"))
-            if (
-                settings.ADMIN_REQUIRES_MFA
-                and user.is_authenticated
-                and user.is_staff
-                and not is_mfa_enabled(user, [Authenticator.Type.TOTP])
-            ):
+            if access.second_factor_missing(user):
                 messages.warning(
                     request, _("Set up an authenticator app before you use the support desk.")
                 )

@@ -1,10 +1,14 @@
-"""The API's shared pieces: pagination and error bodies."""
+"""The API's shared pieces: pagination, and the one mapping of refusals to HTTP answers."""
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, pagination
+from rest_framework import exceptions, pagination, status
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from accounts.errors import DomainError, InvalidState, NotAllowed, RateLimited
+from licensing.eligibility import Refused
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -14,12 +18,40 @@ class PageNumberPagination(pagination.PageNumberPagination):
     invalid_page_message = _("That page does not exist.")
 
 
+# The status of each kind of refusal; the most specific class that matches wins.
+DOMAIN_STATUS = [
+    (Refused, status.HTTP_422_UNPROCESSABLE_ENTITY),
+    (RateLimited, status.HTTP_429_TOO_MANY_REQUESTS),
+    (NotAllowed, status.HTTP_403_FORBIDDEN),
+    (InvalidState, status.HTTP_409_CONFLICT),
+    (DomainError, status.HTTP_400_BAD_REQUEST),
+]
+
+
+def domain_error_response(exc: DomainError) -> Response:
+    """A service's refusal as the API answers it: a refused request gets its decision (the
+    same body as POST /api/v1/eligibility/), anything else the error body, with the
+    sentence under the input it is about."""
+    code = next(code for cls, code in DOMAIN_STATUS if isinstance(exc, cls))
+    if isinstance(exc, Refused):
+        return Response(exc.decision.as_dict(), status=code)
+    errors = {exc.field: [exc.message]} if exc.field else {}
+    response = Response({"detail": exc.message, "code": exc.code, "errors": errors},
+                        status=code)
+    if isinstance(exc, RateLimited):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 def exception_handler(exc, context):
-    """DRF's handler, with every error as JSON `{"detail": ..., "errors": {...}}`.
+    """DRF's handler, with every error as JSON `{"detail": ..., "code": ..., "errors": {...}}`.
 
     Field errors stay under their field names in `errors`, so clients show them next to
-    the right input; anything else gets a `detail` sentence.
+    the right input; anything else gets a `detail` sentence. A service's refusal
+    (`DomainError`) is mapped here and nowhere else.
     """
+    if isinstance(exc, DomainError):
+        return domain_error_response(exc)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -30,9 +62,12 @@ def exception_handler(exc, context):
     data = response.data
     if isinstance(exc, exceptions.ValidationError):
         errors = data if isinstance(data, dict) else {"non_field_errors": data}
-        response.data = {"detail": str(_("Some of the input is not valid.")), "errors": errors}
+        response.data = {"detail": str(_("Some of the input is not valid.")), "code": "invalid",
+                         "errors": errors}
     elif isinstance(data, dict) and "detail" in data:
-        response.data = {"detail": str(data["detail"]), "errors": {}}
+        code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+        response.data = {"detail": str(data["detail"]),
+                         "code": code if isinstance(code, str) else "error", "errors": {}}
     return response
 
 
@@ -46,6 +81,9 @@ ERROR_SCHEMA = {
     "description": "Every error: a sentence, and field errors under the input's names.",
     "properties": {
         "detail": {"type": "string"},
+        "code": {"type": "string", "description": "Stable for clients: `invalid`, "
+                 "`forbidden`, `mfa_required`, `conflict`, `rate_limited`, `not_found`, "
+                 "`not_authenticated`, `throttled`..."},
         "errors": {
             "type": "object",
             "additionalProperties": {"type": "array", "items": {"type": "string"}},
@@ -53,7 +91,7 @@ ERROR_SCHEMA = {
             "whole; empty when the error is not about the input.",
         },
     },
-    "required": ["detail", "errors"],
+    "required": ["detail", "code", "errors"],
 }
 GENERIC_ERRORS = {
     "400": "Invalid input: `errors` holds the messages per field.",

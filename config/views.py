@@ -15,25 +15,30 @@ def _wants_json(request) -> bool:
     return request.path.startswith("/api/")
 
 
+def _json_error(detail: str, code: str, status: int) -> JsonResponse:
+    """The API's error body (`config.api`), for answers Django gives before any view."""
+    return JsonResponse({"detail": detail, "code": code, "errors": {}}, status=status)
+
+
 def page_not_found(request, exception):
     if _wants_json(request):
-        return JsonResponse({"detail": _("Not found."), "errors": {}}, status=404)
+        return _json_error(_("Not found."), "not_found", 404)
     return render(request, "404.html", status=404)
 
 
 def server_error(request):
     if _wants_json(request):
-        return JsonResponse({"detail": _("Server error."), "errors": {}}, status=500)
+        return _json_error(_("Server error."), "error", 500)
     return render(request, "500.html", status=500)
 
 
 def permission_denied(request, exception):
     if _wants_json(request):
-        return JsonResponse({"detail": _("Permission denied."), "errors": {}}, status=403)
+        return _json_error(_("Permission denied."), "permission_denied", 403)
     return render(request, "403.html", status=403)
 
 
 def bad_request(request, exception):
     if _wants_json(request):
-        return JsonResponse({"detail": _("Bad request."), "errors": {}}, status=400)
+        return _json_error(_("Bad request."), "invalid", 400)
     return render(request, "400.html", status=400)

@@ -11,16 +11,18 @@ import contextlib
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils import translation
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from . import services, tokens
+from accounts.api_common import error_response
+from helpdesk.models import SupportRequest
+
+from . import answering, tokens
 from .forms import SurveyForm, api_data_to_form
 from .models import (
     COMMENT_MAX_LENGTH,
@@ -28,7 +30,6 @@ from .models import (
     FeedbackResponse,
     Question,
     Survey,
-    feedback_requests_of,
 )
 
 
@@ -72,7 +73,7 @@ class SurveySerializer(serializers.Serializer):
             "kind": survey.kind,
             "title": survey.localized_title,
             "intro": survey.localized_intro,
-            "questions": QuestionSerializer(services.questions_of(survey), many=True).data,
+            "questions": QuestionSerializer(answering.questions_of(survey), many=True).data,
         }
 
 
@@ -113,15 +114,10 @@ class RequestFeedbackSerializer(serializers.Serializer):
     response = ResponseSerializer(allow_null=True)
 
 
-ERROR = inline_serializer("FeedbackError", {
-    "detail": serializers.CharField(),
-    "errors": serializers.DictField(),
-    "code": serializers.CharField(required=False),
-})
 
 
 def _validated(survey: Survey, data) -> dict:
-    form = SurveyForm(services.questions_of(survey), data=api_data_to_form(data))
+    form = SurveyForm(answering.questions_of(survey), data=api_data_to_form(data))
     if form.is_valid():
         return form.answers
     errors = {("non_field_errors" if k == "__all__" else k): [str(m) for m in v]
@@ -129,6 +125,10 @@ def _validated(survey: Survey, data) -> dict:
     raise ValidationError(errors)
 
 
+LINK_ERROR = error_response("The link is not valid (tampered, or not a survey link), or the "
+                            "answers are not: `errors` says which.")
+LINK_GONE = error_response("The survey was answered already (`used`) or the link expired "
+                           "(`expired`).")
 LINK_MESSAGES = {
     "used": gettext_lazy("This survey has already been answered."),
     "expired": gettext_lazy("This link has expired."),
@@ -137,13 +137,9 @@ LINK_MESSAGES = {
 
 
 def _link_error(error: tokens.TokenError) -> Response:
-    return Response({"detail": str(LINK_MESSAGES[error.reason]), "errors": {},
-                     "code": error.reason}, status=error.status)
+    return Response({"detail": str(LINK_MESSAGES[error.reason]), "code": error.reason,
+                     "errors": {}}, status=error.status)
 
-
-def _already_answered() -> Response:
-    return Response({"detail": _("Feedback on this request has already been given."),
-                     "errors": {}, "code": "already_answered"}, status=status.HTTP_409_CONFLICT)
 
 
 class FeedbackLinkView(GenericAPIView):
@@ -172,28 +168,28 @@ class FeedbackLinkView(GenericAPIView):
         }
 
     @extend_schema(operation_id="feedback_link_read", responses={
-        200: LinkStateSerializer, 400: OpenApiResponse(ERROR), 410: OpenApiResponse(ERROR)})
+        200: LinkStateSerializer, 400: LINK_ERROR, 410: LINK_GONE})
     def get(self, request, token):
         try:
-            feedback_request = services.find_by_token(token)
+            feedback_request = answering.find_by_token(token)
         except tokens.TokenError as exc:
             return _link_error(exc)
         with self._language(feedback_request):
             return Response(self._state(feedback_request))
 
     @extend_schema(operation_id="feedback_link_answer", request=AnswerSerializer, responses={
-        201: ResponseSerializer, 400: OpenApiResponse(ERROR), 410: OpenApiResponse(ERROR)})
+        201: ResponseSerializer, 400: LINK_ERROR, 410: LINK_GONE})
     def post(self, request, token):
         try:
-            feedback_request = services.find_by_token(token)
+            feedback_request = answering.find_by_token(token)
         except tokens.TokenError as exc:
             return _link_error(exc)
         with self._language(feedback_request):
             answers = _validated(feedback_request.survey, request.data)
         try:
-            response = services.answer(feedback_request, answers=answers, channel="api",
+            response = answering.answer(feedback_request, answers=answers, channel="api",
                                        language=translation.get_language())
-        except services.AlreadyAnswered:
+        except answering.AlreadyAnswered:
             return _link_error(tokens.UsedToken())
         return Response(ResponseSerializer(response).data, status=status.HTTP_201_CREATED)
 
@@ -205,8 +201,6 @@ class RequestFeedbackView(GenericAPIView):
     serializer_class = AnswerSerializer
 
     def get_support_request(self, reference):
-        from helpdesk.models import SupportRequest
-
         return get_object_or_404(SupportRequest.objects.visible_to(self.request.user),
                                  reference=reference)
 
@@ -229,34 +223,25 @@ class RequestFeedbackView(GenericAPIView):
         }
 
     @extend_schema(operation_id="request_feedback_read",
-                   responses={200: RequestFeedbackSerializer, 404: OpenApiResponse(ERROR)})
+                   responses={200: RequestFeedbackSerializer})
     def get(self, request, reference):
         support_request = self.get_support_request(reference)
         return Response(self._body(support_request, self._feedback(support_request)))
 
     @extend_schema(operation_id="request_feedback_answer", request=AnswerSerializer,
-                   responses={201: RequestFeedbackSerializer, 400: OpenApiResponse(ERROR),
-                              403: OpenApiResponse(ERROR), 404: OpenApiResponse(ERROR),
-                              409: OpenApiResponse(ERROR)})
+                   responses={201: RequestFeedbackSerializer,
+                              403: error_response("Only the request's customer gives "
+                                                  "feedback on it (`not_customer`)."),
+                              409: error_response("Feedback on this request has already "
+                                                  "been given (`already_answered`).")})
     def post(self, request, reference):
         support_request = self.get_support_request(reference)
-        if not feedback_requests_of(request.user).filter(pk=support_request.pk).exists():
-            # Staff reach every request, but feedback is the customer's to give.
-            return Response({"detail": _("Only the customer can give feedback on a request."),
-                             "errors": {}, "code": "not_customer"},
-                            status=status.HTTP_403_FORBIDDEN)
         feedback_request = self._feedback(support_request)
-        if feedback_request is not None and feedback_request.is_answered:
-            return _already_answered()
         survey = feedback_request.survey if feedback_request else get_object_or_404(
             Survey, code=Survey.POST_RESOLUTION)
-        answers = _validated(survey, request.data)
-        try:
-            services.answer_support_request(support_request, answers=answers,
-                                            respondent=request.user, channel="api",
-                                            language=translation.get_language())
-        except services.AlreadyAnswered:
-            return _already_answered()
+        answering.answer_support_request(support_request, answers=_validated(survey, request.data),
+                                       respondent=request.user, channel="api",
+                                       language=translation.get_language())
         return Response(self._body(support_request, self._feedback(support_request)),
                         status=status.HTTP_201_CREATED)
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from . import services, tokens
+from . import answering, tokens
 from .models import FeedbackRequest, Survey
 
 SAMPLE_ANSWERS = [
@@ -41,7 +41,7 @@ def seed(demo: dict, out) -> None:
     for support_request, answers in zip(settled, SAMPLE_ANSWERS, strict=False):
         if FeedbackRequest.objects.filter(support_request=support_request).exists():
             continue
-        services.answer_support_request(support_request, answers=answers,
+        answering.answer_support_request(support_request, answers=answers,
                                         respondent=support_request.requester, language="en")
         answered += 1
     if len(settled) > len(SAMPLE_ANSWERS):

@@ -1,8 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .answering import InvalidAnswers, clean_answers
 from .models import COMMENT_MAX_LENGTH, Question
-from .services import InvalidAnswers, clean_answers
 
 YES, NO = "yes", "no"
 REQUIRED = {"required": _("Please answer this question.")}
@@ -13,7 +13,7 @@ def _to_bool(value):
 
 
 class SurveyForm(forms.Form):
-    """The questions of one survey, as asked; validation is `services.clean_answers`."""
+    """The questions of one survey, as asked; validation is `answering.clean_answers`."""
 
     def __init__(self, questions: list[Question], *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.i18n import localized
+from helpdesk.models import SupportRequest
 
 COMMENT_MAX_LENGTH = 2000
 
@@ -138,19 +139,6 @@ class Question(models.Model):
         return localized(self, "high_label")
 
 
-def feedback_requests_of(user):
-    """The support requests `user` may give feedback on: those `SupportRequest.visible_to`
-    lets them reach, on the customer side (a home user's own; in a company, the ones they
-    filed, and every one of the companies they administer). Staff powers do not count:
-    an agent never rates a request."""
-    from helpdesk.models import SupportRequest
-    from helpdesk.requests.querysets import customer_requests_q
-
-    if not user.is_authenticated:
-        return SupportRequest.objects.none()
-    return SupportRequest.objects.filter(customer_requests_q(user))
-
-
 def _workspace_q(workspace, prefix: str = "") -> Q:
     """A company's feedback, or a home user's own: on their home requests, and the periodic
     surveys sent to them as a home user."""
@@ -175,7 +163,7 @@ class FeedbackRequestQuerySet(models.QuerySet):
         if not user.is_authenticated:
             return self.none()
         return self.filter(
-            Q(support_request__in=feedback_requests_of(user).values("pk"))
+            Q(support_request__in=SupportRequest.objects.of_customer(user).values("pk"))
             | Q(support_request__isnull=True, user=user)
         )
 
@@ -271,7 +259,8 @@ class FeedbackResponseQuerySet(models.QuerySet):
         if not user.is_authenticated:
             return self.none()
         return self.filter(
-            Q(feedback_request__support_request__in=feedback_requests_of(user).values("pk"))
+            Q(feedback_request__support_request__in=SupportRequest.objects.of_customer(user)
+              .values("pk"))
             | Q(feedback_request__support_request__isnull=True, feedback_request__user=user)
         )
 

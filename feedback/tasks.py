@@ -2,19 +2,19 @@
 
 from celery import shared_task
 
-from . import services
+from . import dispatch
 
 
 @shared_task
 def send_post_resolution_requests() -> int:
-    return services.send_post_resolution_requests()
+    return dispatch.send_post_resolution_requests()
 
 
 @shared_task
 def send_feedback_reminders() -> int:
-    return services.send_reminders()
+    return dispatch.send_reminders()
 
 
 @shared_task
 def send_periodic_surveys() -> int:
-    return services.send_periodic_surveys()
+    return dispatch.send_periodic_surveys()

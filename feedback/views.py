@@ -18,10 +18,11 @@ from django.views.generic import TemplateView
 
 from accounts.models import User
 from accounts.workspace import WorkspaceMixin
+from helpdesk.models import SupportRequest
 
-from . import services, tokens
+from . import answering, tokens
 from .forms import SurveyForm
-from .models import FeedbackRequest, FeedbackResponse, Survey, feedback_requests_of
+from .models import FeedbackRequest, FeedbackResponse, Survey
 
 PAGE_SIZE = 20
 
@@ -59,28 +60,28 @@ class AnswerByTokenView(View):
 
     def get(self, request, token):
         try:
-            feedback_request = services.find_by_token(token)
+            feedback_request = answering.find_by_token(token)
         except tokens.TokenError as exc:
             return _token_error_page(request, exc)
         with _recipient_language(request, feedback_request.user):
-            form = SurveyForm(services.questions_of(feedback_request.survey))
+            form = SurveyForm(answering.questions_of(feedback_request.survey))
             return render(request, self.template_name, self._context(feedback_request, form))
 
     def post(self, request, token):
         try:
-            feedback_request = services.find_by_token(token)
+            feedback_request = answering.find_by_token(token)
         except tokens.TokenError as exc:
             return _token_error_page(request, exc)
         with _recipient_language(request, feedback_request.user):
-            form = SurveyForm(services.questions_of(feedback_request.survey), request.POST)
+            form = SurveyForm(answering.questions_of(feedback_request.survey), request.POST)
             if not form.is_valid():
                 return render(request, self.template_name,
                               self._context(feedback_request, form), status=400)
             try:
                 # The link is personal: the answer is the recipient's, whoever is signed in.
-                services.answer(feedback_request, answers=form.answers, channel="link",
+                answering.answer(feedback_request, answers=form.answers, channel="link",
                                 language=translation.get_language())
-            except services.AlreadyAnswered:
+            except answering.AlreadyAnswered:
                 return _token_error_page(request, tokens.UsedToken())
         return redirect("feedback:thanks")
 
@@ -108,14 +109,14 @@ class UnsubscribeView(View):
             return _token_error_page(request, exc)
         with _recipient_language(request, user):
             return render(request, self.template_name, {
-                "email": user.email, "done": services.has_opted_out(user)})
+                "email": user.email, "done": answering.has_opted_out(user)})
 
     def post(self, request, token):
         try:
             user = self._user(token)
         except tokens.TokenError as exc:
             return _token_error_page(request, exc)
-        services.opt_out(user, request=request)
+        answering.opt_out(user, request=request)
         with _recipient_language(request, user):
             return render(request, self.template_name, {"email": user.email, "done": True})
 
@@ -135,7 +136,7 @@ class FeedbackSectionView(WorkspaceMixin, TemplateView):
             .select_related("survey", "support_request").order_by("-created_at", "-pk")
         )
         requests = (
-            feedback_requests_of(user).in_workspace(workspace)
+            SupportRequest.objects.of_customer(user).in_workspace(workspace)
             .exclude(Exists(FeedbackResponse.objects.filter(
                 feedback_request__support_request=OuterRef("pk"))))
             .order_by("-created_at", "-pk")
@@ -188,18 +189,18 @@ class AnswerPendingView(_AnswerInPortalView):
         feedback_request = self.get_object(pk)
         survey = feedback_request.survey
         return self.render_form(feedback_request, survey,
-                                SurveyForm(services.questions_of(survey)),
+                                SurveyForm(answering.questions_of(survey)),
                                 subject=feedback_request.support_request)
 
     def post(self, request, pk, **kwargs):
         feedback_request = self.get_object(pk)
         survey = feedback_request.survey
-        form = SurveyForm(services.questions_of(survey), request.POST)
+        form = SurveyForm(answering.questions_of(survey), request.POST)
         if form.is_valid():
             try:
-                services.answer(feedback_request, answers=form.answers, channel="portal",
+                answering.answer(feedback_request, answers=form.answers, channel="portal",
                                 respondent=request.user, language=translation.get_language())
-            except services.AlreadyAnswered:
+            except answering.AlreadyAnswered:
                 form.add_error(None, _("This survey has already been answered."))
             else:
                 return self.done()
@@ -212,7 +213,7 @@ class AnswerRequestView(_AnswerInPortalView):
 
     def get_request(self, reference):
         return get_object_or_404(
-            feedback_requests_of(self.request.user).in_workspace(self.workspace),
+            SupportRequest.objects.of_customer(self.request.user).in_workspace(self.workspace),
             reference=reference,
         )
 
@@ -239,7 +240,7 @@ class AnswerRequestView(_AnswerInPortalView):
         feedback_request, survey = self._state(support_request)
         if feedback_request is not None and feedback_request.is_answered:
             return self._answered(feedback_request, support_request)
-        questions = services.questions_of(survey)
+        questions = answering.questions_of(survey)
         return self.render_form(feedback_request, survey, SurveyForm(questions),
                                 subject=support_request)
 
@@ -249,13 +250,13 @@ class AnswerRequestView(_AnswerInPortalView):
         if feedback_request is not None and feedback_request.is_answered:
             messages.error(request, _("Feedback on this request has already been given."))
             return self._answered(feedback_request, support_request)
-        form = SurveyForm(services.questions_of(survey), request.POST)
+        form = SurveyForm(answering.questions_of(survey), request.POST)
         if form.is_valid():
             try:
-                services.answer_support_request(
+                answering.answer_support_request(
                     support_request, answers=form.answers, respondent=request.user,
                     language=translation.get_language())
-            except services.AlreadyAnswered:
+            except answering.AlreadyAnswered:
                 form.add_error(None, _("Feedback on this request has already been given."))
             else:
                 return self.done()

@@ -116,13 +116,13 @@ def _file(user, workspace, subject, *, category="malfunction", product=None, ver
         return existing, False
     category = RequestCategory.objects.get(code=category)
     needs_product = category.in_scope and category.needs_product
-    request = filing.file_request(
-        by=user, workspace=workspace, category=category, subject=subject,
+    request = filing.file_request(filing.RequestIntake.of(
+        workspace=workspace, category=category, subject=subject,
         description=description or f"{subject}. It started after the last update.",
         product=product if needs_product else None,
         version=version if needs_product else None,
         os=os if needs_product else "", os_version=os_version if needs_product else "",
-        licence_key=licence_key, priority=priority)
+        licence_key=licence_key, priority=priority), by=user)
     return request, True
 
 

@@ -1,7 +1,8 @@
 """The support desk's licensing screens: catalogue, licences (masked keys, audited reveal,
 CSV import), plans, paid services, categories and quote requests.
 
-Every change to a licence or a quote goes through `services`, which audits it.
+Every change to a licence or a quote goes through the services of `licences`, `imports` and
+`quotes`, which audit it.
 """
 
 from django import forms
@@ -15,7 +16,9 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import services
+from accounts.errors import DomainError
+
+from . import imports, licences, quotes
 from .keys import KEY_FORMAT, normalize_key
 from .models import (
     Licence,
@@ -156,7 +159,7 @@ class LicenceImportForm(forms.Form):
         label=_("CSV file"),
         help_text=_("UTF-8, with the header line: %(columns)s. Dates as YYYY-MM-DD; an empty "
                     "plan_code means Standard Support. If any line is wrong, nothing is "
-                    "imported.") % {"columns": ", ".join(services.CSV_COLUMNS)})
+                    "imported.") % {"columns": ", ".join(imports.CSV_COLUMNS)})
 
 
 @admin.register(Licence)
@@ -222,7 +225,7 @@ class LicenceAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         if not change:
-            licence = services.issue_licence(
+            licence = licences.issue_licence(
                 key=data.get("key") or None, product=data["product"], plan=data["plan"],
                 seats=data["seats"], starts_on=data["starts_on"], expires_on=data["expires_on"],
                 order_number=data.get("order_number", ""),
@@ -232,8 +235,8 @@ class LicenceAdmin(admin.ModelAdmin):
             obj._state.adding = False
             return
         changes = {name: data[name] for name in form.changed_data
-                   if name in services.LICENCE_EDITABLE_FIELDS}
-        services.update_licence(Licence.objects.get(pk=obj.pk), by=request.user,
+                   if name in licences.LICENCE_EDITABLE_FIELDS}
+        licences.update_licence(Licence.objects.get(pk=obj.pk), by=request.user,
                                 request=request, **changes)
 
     @staticmethod
@@ -243,13 +246,13 @@ class LicenceAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Revoke the selected licences"), permissions=["change"])
     def revoke(self, request, queryset):
-        count = self._run(request, queryset, services.revoke_licence)
+        count = self._run(request, queryset, licences.revoke_licence)
         self.message_user(request, ngettext("%d licence revoked.", "%d licences revoked.",
                                             count) % count, messages.SUCCESS)
 
     @admin.action(description=_("Reinstate the selected licences"), permissions=["change"])
     def reinstate(self, request, queryset):
-        count = self._run(request, queryset, services.reinstate_licence)
+        count = self._run(request, queryset, licences.reinstate_licence)
         self.message_user(request, ngettext("%d licence reinstated.",
                                             "%d licences reinstated.", count) % count,
                           messages.SUCCESS)
@@ -257,7 +260,7 @@ class LicenceAdmin(admin.ModelAdmin):
     @admin.action(description=_("Release the selected licences from their holders"),
                   permissions=["change"])
     def release(self, request, queryset):
-        count = self._run(request, queryset, services.release_licence)
+        count = self._run(request, queryset, licences.release_licence)
         self.message_user(request, ngettext("%d licence released.", "%d licences released.",
                                             count) % count, messages.SUCCESS)
 
@@ -277,7 +280,7 @@ class LicenceAdmin(admin.ModelAdmin):
             raise PermissionDenied
         key = None
         if request.method == "POST":
-            key = services.reveal_key(licence, by=request.user, request=request)
+            key = licences.reveal_key(licence, by=request.user, request=request)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Activation code of %(licence)s") % {"licence": licence},
@@ -291,7 +294,7 @@ class LicenceAdmin(admin.ModelAdmin):
         form = LicenceImportForm(request.POST or None, request.FILES or None)
         result = None
         if request.method == "POST" and form.is_valid():
-            result = services.import_licences_csv(form.cleaned_data["file"], by=request.user,
+            result = imports.import_licences_csv(form.cleaned_data["file"], by=request.user,
                                                   request=request)
             if result.ok:
                 self.message_user(request, ngettext(
@@ -326,7 +329,7 @@ class QuoteRequestForm(forms.ModelForm):
     def clean_status(self):
         status = self.cleaned_data["status"]
         current = self.instance.status
-        if status != current and status not in services.QUOTE_TRANSITIONS.get(current, ()):
+        if status != current and status not in quotes.QUOTE_TRANSITIONS.get(current, ()):
             raise ValidationError(_("A quote request that is “%(old)s” cannot become "
                                     "“%(new)s”.") % {
                 "old": self.instance.get_status_display(),
@@ -359,19 +362,19 @@ class QuoteRequestAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         try:
-            services.update_quote(QuoteRequest.objects.get(pk=obj.pk), by=request.user,
-                                  status=form.cleaned_data["status"],
-                                  staff_reply=form.cleaned_data["staff_reply"], request=request)
-        except services.LicensingError as exc:
+            quotes.update_quote(QuoteRequest.objects.get(pk=obj.pk), by=request.user,
+                                status=form.cleaned_data["status"],
+                                staff_reply=form.cleaned_data["staff_reply"], request=request)
+        except DomainError as exc:
             self.message_user(request, exc.message, messages.ERROR)
 
     def _move(self, request, queryset, status):
         moved, refused = 0, 0
         for quote in queryset:
             try:
-                services.update_quote(quote, by=request.user, status=status, request=request)
+                quotes.update_quote(quote, by=request.user, status=status, request=request)
                 moved += 1
-            except services.LicensingError:
+            except DomainError:
                 refused += 1
         self.message_user(request, ngettext("%d quote request updated.",
                                             "%d quote requests updated.", moved) % moved,

@@ -1,7 +1,8 @@
 """Whether a support request may be filed: the rules of DESIGN.md section 3, in order.
 
-`decide()` is the one place the portal, the API and the helpdesk ask. It reads the catalogue
-and the workspace's licences and writes nothing; `services.record_refusal` records a refusal.
+`decide()` is the one place the Rules are applied. It reads the catalogue and the
+workspace's licences and writes nothing; every face reaches it through `licensing.intake`,
+which parses the input the same way everywhere and records refusals by one policy.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from accounts.errors import DomainError
 
 from .models import (
     Licence,
@@ -68,6 +71,17 @@ class Decision:
             "reason": self.reason,
             "offers": [offer.as_dict() for offer in self.offers],
         }
+
+
+class Refused(DomainError):
+    """The Support Rules do not allow this request: `decision` says why, under which clause,
+    and what the customer can do instead."""
+
+    code = "refused"
+
+    def __init__(self, decision: Decision):
+        super().__init__(decision.reason)
+        self.decision = decision
 
 
 def decide(*, workspace: Workspace, category: RequestCategory, product: Product | None = None,

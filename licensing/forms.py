@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .keys import KEY_FORMAT
 from .models import PaidService, RequestCategory
-from .services import QUOTE_MESSAGE_MAX
+from .quotes import QUOTE_MESSAGE_MAX
 
 
 class ClaimLicenceForm(forms.Form):

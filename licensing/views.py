@@ -7,9 +7,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView, TemplateView
 
+from accounts.errors import DomainError, RateLimited
+from accounts.forms import add_domain_error
 from accounts.workspace import WorkspaceMixin
 
-from . import services
+from . import licences, quotes
 from .forms import ClaimLicenceForm, QuoteRequestForm
 from .models import Licence, PaidService, QuoteRequest
 
@@ -42,12 +44,12 @@ class LicenceListView(WorkspaceMixin, FormView):
 
     def form_valid(self, form):
         try:
-            licence = services.claim_licence(key=form.cleaned_data["licence_key"],
+            licence = licences.claim_licence(key=form.cleaned_data["licence_key"],
                                              workspace=self.workspace, user=self.request.user,
                                              request=self.request)
-        except services.LicensingError as exc:
-            form.add_error("licence_key", exc.message)
-            status = 429 if isinstance(exc, services.RateLimited) else 400
+        except DomainError as exc:
+            add_domain_error(form, exc)
+            status = 429 if isinstance(exc, RateLimited) else 400
             return self.render_to_response(self.get_context_data(form=form), status=status)
         messages.success(self.request, _("%(product)s (%(key)s) is added.") % {
             "product": licence.product.name, "key": licence.masked_key})
@@ -87,12 +89,12 @@ class QuoteCreateView(WorkspaceMixin, FormView):
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            quote = services.request_quote(
+            quote = quotes.request_quote(
                 workspace=self.workspace, user=self.request.user, service=data["service"],
                 message=data["message"], category=data["category"], clause=data["clause"],
                 request=self.request)
-        except services.LicensingError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        except DomainError as exc:
+            add_domain_error(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("Your quote request is sent. We will email you "
                                          "when our staff answer."))

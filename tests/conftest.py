@@ -118,3 +118,50 @@ def run_outbox(mailoutbox):
         return mailoutbox
 
     return run
+
+
+@pytest.fixture
+def at(time_machine):
+    """Freeze the clock at a moment: `at(datetime(...))` returns the moment, so a test reads
+    `filed = at(kl(2026, 3, 6, 17, 55))`."""
+
+    def move(moment):
+        time_machine.move_to(moment, tick=False)
+        return moment
+
+    return move
+
+
+@pytest.fixture
+def race():
+    """Run callables at the same instant, each in its own thread and database connection
+    (a transactional test sees what they commit): `race(f, g)` returns their results in
+    order, or raises the first error one of them met."""
+    import threading
+
+    from django.db import connection
+
+    def run(*functions, timeout: float = 60):
+        barrier = threading.Barrier(len(functions))
+        results: list = [None] * len(functions)
+        errors: list = []
+
+        def worker(index, function):
+            try:
+                barrier.wait(timeout=timeout)
+                results[index] = function()
+            except Exception as exc:  # reported to the test below
+                errors.append(exc)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=worker, args=(i, f)) for i, f in enumerate(functions)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=timeout * 2)
+        if errors:
+            raise errors[0]
+        return results
+
+    return run

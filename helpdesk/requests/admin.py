@@ -17,11 +17,15 @@ from django.urls import path, reverse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts import access
+from accounts.errors import DomainError
+from accounts.forms import add_domain_error
 from accounts.models import Company
+from licensing import intake
+from licensing.eligibility import Refused
 from licensing.keys import normalize_key
 from licensing.models import OperatingSystem, Product, RequestCategory, SupportPlan
 
-from .. import errors
 from ..sla.admin import SlaStateFilter
 from . import files, filing, lifecycle, permissions
 from .files import file_response
@@ -33,7 +37,7 @@ from .models import (
     SupportRequest,
     TimelineEvent,
 )
-from .transitions import MAX_BODY
+from .transitions import MAX_BODY, MAX_SUBJECT
 
 CONVERSATION_CAP = 50
 TIMELINE_CAP = 100
@@ -84,8 +88,7 @@ class AssigneeFilter(admin.SimpleListFilter):
     parameter_name = "assigned"
 
     def lookups(self, request, model_admin):
-        agents = get_user_model().objects.filter(is_staff=True, is_active=True).order_by(
-            "email")
+        agents = access.agents().order_by("email")
         return [("me", _("Me")), ("none", _("Nobody")),
                 *[(str(u.pk), u.email) for u in agents]]
 
@@ -122,8 +125,7 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = get_user_model().objects.filter(
-            is_staff=True, is_active=True).order_by("email")
+        self.fields["assignee"].queryset = access.agents().order_by("email")
 
 
 class InformationForm(forms.Form):
@@ -221,7 +223,7 @@ def _do_flag(sr, form, user):
 def _do_merge(sr, form, user):
     into = SupportRequest.objects.filter(reference=form.cleaned_data["into"].strip()).first()
     if into is None:
-        raise errors.HelpdeskError(gettext("There is no request with that reference."))
+        raise DomainError(gettext("There is no request with that reference."))
     lifecycle.merge_duplicate(sr, into=into, by=user)
     return gettext("Merged into %(reference)s.") % {"reference": into.reference}
 
@@ -254,26 +256,41 @@ WORK_ACTIONS = {
 # Phone intake --------------------------------------------------------------------------------
 
 class IntakeForm(forms.Form):
-    """Staff file a request for a customer on the phone, under the same rules."""
+    """Staff file a request for a customer on the phone, under the same rules and through
+    the same intake as the portal and the API (`filing.parse_request`)."""
 
     customer = forms.EmailField(label=_("Customer's email"))
     company = forms.ModelChoiceField(label=_("Company"), required=False,
                                      queryset=Company.objects.all(),
                                      help_text=_("Empty for the customer's home workspace."))
-    category = forms.ModelChoiceField(label=_("Category"),
-                                      queryset=RequestCategory.objects.listed())
-    product = forms.ModelChoiceField(label=_("Product"), required=False,
-                                     queryset=Product.objects.filter(is_active=True))
-    version = forms.CharField(label=_("Version"), required=False, max_length=32)
-    os = forms.ChoiceField(label=_("Platform"), required=False,
-                           choices=[("", "---------"), *OperatingSystem.choices])
-    os_version = forms.CharField(label=_("Platform version"), required=False, max_length=32)
-    licence_key = forms.CharField(label=_("Activation code"), required=False, max_length=64)
-    subject = forms.CharField(label=_("Subject"), max_length=200)
-    description = forms.CharField(label=_("Description"), widget=forms.Textarea,
-                                  max_length=MAX_BODY)
-    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices,
-                                 initial=Priority.NORMAL)
+    category = forms.CharField(label=_("Category"), required=False, widget=forms.Select)
+    product = forms.CharField(label=_("Product"), required=False, widget=forms.Select)
+    version = forms.CharField(label=_("Version"), required=False,
+                              max_length=intake.MAX_VERSION_LENGTH)
+    os = forms.CharField(label=_("Platform"), required=False, widget=forms.Select(
+        choices=[("", "---------"), *OperatingSystem.choices]))
+    os_version = forms.CharField(label=_("Platform version"), required=False,
+                                 max_length=intake.MAX_VERSION_LENGTH)
+    licence_key = forms.CharField(label=_("Activation code"), required=False,
+                                  max_length=intake.MAX_KEY_INPUT_LENGTH)
+    subject = forms.CharField(label=_("Subject"), required=False, max_length=MAX_SUBJECT)
+    description = forms.CharField(label=_("Description"), required=False,
+                                  widget=forms.Textarea, max_length=MAX_BODY)
+    priority = forms.CharField(label=_("Priority"), required=False, initial=Priority.NORMAL,
+                               widget=forms.Select(choices=Priority.choices))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.intake = None
+        categories = list(RequestCategory.objects.listed().order_by("-in_scope", "position",
+                                                                    "code"))
+        products = list(Product.objects.listed().with_catalogue().order_by("name"))
+        self.catalogue = intake.Catalogue(user, products=products, categories=categories)
+        self.fields["category"].widget.choices = [("", "---------")] + [
+            (c.code, f"{c.clause} {c.localized_name}") for c in categories]
+        self.fields["product"].widget.choices = [("", "---------")] + [
+            (p.code, p.name) for p in products]
 
     def clean_customer(self):
         user = get_user_model().objects.filter(
@@ -282,23 +299,16 @@ class IntakeForm(forms.Form):
             raise forms.ValidationError(_("No user has this email address."))
         return user
 
-    def clean_licence_key(self):
-        value = self.cleaned_data["licence_key"].strip()
-        return normalize_key(value) if value else None
-
     def clean(self):
         data = super().clean()
-        product, version = data.get("product"), (data.get("version") or "").strip()
-        data["version_obj"] = None
-        if product is not None and version:
-            data["version_obj"] = product.versions.filter(version=version).first()
-            if data["version_obj"] is None:
-                self.add_error("version", _("This product has no such version."))
-        category = data.get("category")
-        if category is not None and category.in_scope and category.needs_product:
-            for name in ("product", "version", "os", "os_version"):
-                if not data.get(name):
-                    self.add_error(name, _("Required for this category."))
+        if self.errors:
+            return data
+        try:
+            workspace = filing.customer_workspace(data["customer"], data.get("company"))
+            self.intake = filing.parse_request(data, workspace=workspace,
+                                               catalogue=self.catalogue)
+        except DomainError as exc:
+            add_domain_error(self, exc)
         return data
 
 
@@ -416,7 +426,7 @@ class SupportRequestAdmin(admin.ModelAdmin):
             try:
                 call(support_request)
                 done += 1
-            except errors.HelpdeskError as exc:
+            except DomainError as exc:
                 refused.append(f"{support_request.reference}: {exc.message}")
         if done:
             self.message_user(request, done_message(done), messages.SUCCESS)
@@ -479,7 +489,7 @@ class SupportRequestAdmin(admin.ModelAdmin):
             message = lifecycle.add_reply(support_request, by=request.user,
                                          body=form.cleaned_data["body"],
                                          internal=form.cleaned_data["internal"])
-        except errors.HelpdeskError as exc:
+        except DomainError as exc:
             self.message_user(request, exc.message, messages.ERROR)
             return
         self.message_user(request, gettext("Internal note saved.") if message.is_internal
@@ -490,7 +500,7 @@ class SupportRequestAdmin(admin.ModelAdmin):
             try:
                 files.upload_attachment(support_request, by=request.user, file=upload,
                                            message=message)
-            except errors.HelpdeskError as exc:
+            except DomainError as exc:
                 self.message_user(request, gettext("The file was not attached: %(reason)s") % {
                     "reason": exc.message}, messages.ERROR)
 
@@ -509,7 +519,7 @@ class SupportRequestAdmin(admin.ModelAdmin):
             return
         try:
             done = call(support_request, form, request.user)
-        except errors.HelpdeskError as exc:
+        except DomainError as exc:
             self.message_user(request, exc.message, messages.ERROR)
             return
         self.message_user(request, done, messages.SUCCESS)
@@ -557,7 +567,7 @@ class SupportRequestAdmin(admin.ModelAdmin):
         attachment = get_object_or_404(support_request.attachments, pk=attachment_pk)
         try:
             return file_response(attachment, by=request.user, http_request=request)
-        except errors.HelpdeskError as exc:
+        except DomainError as exc:
             self.message_user(request, exc.message, messages.ERROR)
             return redirect(reverse("admin:helpdesk_supportrequest_change", args=[pk]))
 
@@ -566,22 +576,16 @@ class SupportRequestAdmin(admin.ModelAdmin):
     def add_view(self, request, form_url="", extra_context=None):
         if not self.has_add_permission(request):
             raise PermissionDenied
-        form = IntakeForm(request.POST or None)
+        form = IntakeForm(request.POST or None, user=request.user)
         decision = None
         if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
             try:
-                workspace = filing.customer_workspace(data["customer"], data["company"])
-                support_request = filing.file_request(
-                    by=request.user, workspace=workspace, category=data["category"],
-                    subject=data["subject"], description=data["description"],
-                    priority=data["priority"], product=data["product"],
-                    version=data["version_obj"], os=data["os"], os_version=data["os_version"],
-                    licence_key=data["licence_key"], http_request=request)
-            except errors.Refused as refused:
+                support_request = filing.file_request(form.intake, by=request.user,
+                                                      http_request=request)
+            except Refused as refused:
                 decision = refused.decision
-            except errors.HelpdeskError as exc:
-                form.add_error(None, exc.message)
+            except DomainError as exc:
+                add_domain_error(form, exc)
             else:
                 self.message_user(request, gettext("Request %(reference)s filed.") % {
                     "reference": support_request.reference}, messages.SUCCESS)
@@ -611,6 +615,5 @@ class QueueAdmin(admin.ModelAdmin):
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name in {"agents", "supervisors"}:
-            kwargs["queryset"] = get_user_model().objects.filter(is_staff=True).order_by(
-                "email")
+            kwargs["queryset"] = access.agents().order_by("email")
         return super().formfield_for_manytomany(db_field, request, **kwargs)

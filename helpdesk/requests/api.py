@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -18,50 +19,33 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import exceptions, generics, serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from accounts.workspace import resolve_workspace
-from licensing.api import (
-    BAD_INPUT,
-    FORBIDDEN,
-    NOT_FOUND,
-    NOT_SIGNED_IN,
+from accounts import access
+from accounts.api_common import (
+    WORKSPACE_NOT_FOUND,
     WORKSPACE_PARAM,
-    ApiErrorSerializer,
-    DecisionSerializer,
-    EligibilityInputSerializer,
+    error_response,
+    filter_by_workspace,
+    workspace_slug,
 )
+from licensing.api.eligibility import DecisionSerializer, EligibilityInputSerializer
+from licensing.intake import Catalogue, IntakeInvalid
 
-from .. import errors
 from . import files, filing, lifecycle, storage, transitions
 from .files import file_response
 from .models import Attachment, Message, Priority, SupportRequest, UtilityRequest
-from .querysets import is_helpdesk_staff
 
 REFUSED = OpenApiResponse(
     DecisionSerializer,
     description="The Support Rules do not allow this request: the eligibility decision "
     "(the same body as POST /api/v1/eligibility/ answers), with the clause and offers.")
-CONFLICT = OpenApiResponse(ApiErrorSerializer,
-                           description="The request is not in a state where this can happen.")
+CONFLICT = error_response("The request is not in a state where this can happen.")
 
 
-def _raise(exc: errors.HelpdeskError):
-    """A refused change as the API's answer: 403, 409, or 400 with the field's error."""
-    if isinstance(exc, errors.NotAllowed):
-        raise exceptions.PermissionDenied(exc.message)
-    if isinstance(exc, errors.InvalidState):
-        conflict = exceptions.APIException(exc.message)
-        conflict.status_code = status.HTTP_409_CONFLICT
-        raise conflict
-    raise serializers.ValidationError({exc.field or "non_field_errors": [exc.message]})
-
-
-def _workspace_slug(support_request) -> str:
-    return support_request.workspace_slug
 
 
 # Serializers ---------------------------------------------------------------------------
@@ -80,7 +64,7 @@ class RequestSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_workspace(self, support_request) -> str:
-        return _workspace_slug(support_request)
+        return workspace_slug(support_request)
 
     def get_requester(self, support_request) -> str | None:
         return support_request.requester.email if support_request.requester_id else None
@@ -148,10 +132,24 @@ class RequestDetailSerializer(RequestSerializer):
 
 
 class RequestCreateSerializer(EligibilityInputSerializer):
-    subject = serializers.CharField(max_length=200)
+    """The eligibility fields and the request's text, parsed by the one request intake
+    (`filing.parse_request`); `validated_data["intake"]` holds the result."""
+
+    subject = serializers.CharField(max_length=transitions.MAX_SUBJECT)
     description = serializers.CharField(max_length=transitions.MAX_BODY)
-    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL,
-                                       required=False)
+    priority = serializers.ChoiceField(
+        choices=Priority.choices, required=False,
+        error_messages={"invalid_choice": gettext_lazy("Choose a priority from the list.")},
+        help_text="Normal when not given.")
+
+    def validate(self, attrs):
+        user = self.context["request"].user
+        try:
+            attrs["intake"] = filing.parse_request(
+                attrs, workspace=attrs["workspace"], catalogue=Catalogue(user))
+        except IntakeInvalid as exc:
+            raise serializers.ValidationError(exc.errors) from None
+        return attrs
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
@@ -237,7 +235,7 @@ class RequestScopedMixin:
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "reference": self.kwargs["reference"],
-                "staff": is_helpdesk_staff(self.request.user)}
+                "staff": access.is_agent(self.request.user)}
 
 
 @extend_schema_view(
@@ -246,18 +244,19 @@ class RequestScopedMixin:
         description="Requests of every workspace the caller reaches (or of `?workspace=`): "
         "a home user's own; in a company, admins see all and members their own.",
         parameters=[WORKSPACE_PARAM, STATUS_PARAM, SEARCH_PARAM],
-        responses={200: RequestSerializer(many=True), 400: BAD_INPUT, 401: NOT_SIGNED_IN,
-                   404: NOT_FOUND},
+        responses={200: RequestSerializer(many=True)},
     ),
     post=extend_schema(
         summary="File a support request",
         description="The eligibility fields plus subject, description and an optional "
         "priority. The request is filed only if the Support Rules allow it; otherwise the "
         "answer is 422 with the eligibility decision (and the refusal is recorded). A "
-        "company staff have not verified yet cannot file (400 on `workspace`).",
+        "company staff have not verified yet cannot file (403 on `workspace`).",
         request=RequestCreateSerializer,
-        responses={201: RequestDetailSerializer, 400: BAD_INPUT, 401: NOT_SIGNED_IN,
-                   404: NOT_FOUND, 422: REFUSED},
+        responses={201: RequestDetailSerializer,
+                   403: error_response("The company is not verified yet (`workspace`)."),
+                   404: WORKSPACE_NOT_FOUND,
+                   422: REFUSED},
     ),
 )
 class RequestListView(generics.ListCreateAPIView):
@@ -266,8 +265,7 @@ class RequestListView(generics.ListCreateAPIView):
     def get_queryset(self):
         queryset = SupportRequest.objects.visible_to(self.request.user).for_list()
         params = self.request.query_params
-        if (slug := params.get("workspace")) is not None:
-            queryset = queryset.in_workspace(resolve_workspace(self.request.user, slug[:60]))
+        queryset = filter_by_workspace(queryset, self.request)
         if statuses := params.get("status"):
             wanted = [s.strip() for s in statuses.split(",") if s.strip()]
             unknown = set(wanted) - set(SupportRequest.Status.values)
@@ -282,20 +280,8 @@ class RequestListView(generics.ListCreateAPIView):
     def create(self, request, *args, **kwargs):
         form = RequestCreateSerializer(data=request.data, context={"request": request})
         form.is_valid(raise_exception=True)
-        data = form.validated_data
-        try:
-            support_request = filing.file_request(
-                by=request.user, workspace=data["workspace"], category=data["category"],
-                subject=data["subject"], description=data["description"],
-                priority=data.get("priority") or Priority.NORMAL, product=data["product"],
-                version=data["version"], os=data["os"] or "",
-                os_version=data["os_version"] or "", licence_key=data["licence_key"],
-                http_request=request)
-        except errors.Refused as refused:
-            return Response(DecisionSerializer(refused.decision.as_dict()).data,
-                            status=status.HTTP_422_UNPROCESSABLE_ENTITY)
-        except errors.HelpdeskError as exc:
-            _raise(exc)
+        support_request = filing.file_request(form.validated_data["intake"], by=request.user,
+                                              http_request=request)
         detail = _detail_queryset(request.user).get(pk=support_request.pk)
         return Response(RequestDetailSerializer(detail, context={"request": request}).data,
                         status=status.HTTP_201_CREATED)
@@ -303,7 +289,7 @@ class RequestListView(generics.ListCreateAPIView):
 
 def _detail_queryset(user):
     messages = Message.objects.filter(request=OuterRef("pk"))
-    if not is_helpdesk_staff(user):
+    if not access.is_agent(user):
         messages = messages.public()
     count = messages.order_by().values("request").annotate(n=Count("pk")).values("n")
     return SupportRequest.objects.visible_to(user).for_detail().annotate(
@@ -315,7 +301,7 @@ def _detail_queryset(user):
     description="With the decision it was filed under, the rules version, due times (paid "
     "plans only; null under Standard Support), no-guarantee flags with their clauses and "
     "pending utility requests.",
-    responses={200: RequestDetailSerializer, 401: NOT_SIGNED_IN, 404: NOT_FOUND},
+    responses={200: RequestDetailSerializer},
 ))
 class RequestDetailView(generics.RetrieveAPIView):
     serializer_class = RequestDetailSerializer
@@ -329,7 +315,7 @@ class RequestDetailView(generics.RetrieveAPIView):
     get=extend_schema(
         summary="The conversation of a request",
         description="Public replies, oldest first; staff also see internal notes.",
-        responses={200: MessageSerializer(many=True), 401: NOT_SIGNED_IN, 404: NOT_FOUND},
+        responses={200: MessageSerializer(many=True)},
     ),
     post=extend_schema(
         summary="Reply to a request",
@@ -338,8 +324,9 @@ class RequestDetailView(generics.RetrieveAPIView):
         "follows this one up (its `request` says which; the rules apply, so it can be 422). "
         "Only staff may write internal notes.",
         request=MessageCreateSerializer,
-        responses={201: MessageSerializer, 400: BAD_INPUT, 401: NOT_SIGNED_IN,
-                   403: FORBIDDEN, 404: NOT_FOUND, 409: CONFLICT, 422: REFUSED},
+        responses={201: MessageSerializer,
+                   403: error_response("Only staff working the request write internal notes."),
+                   409: CONFLICT, 422: REFUSED},
     ),
 )
 class MessageListView(RequestScopedMixin, generics.ListCreateAPIView):
@@ -354,15 +341,9 @@ class MessageListView(RequestScopedMixin, generics.ListCreateAPIView):
         support_request = self.get_support_request()
         form = MessageCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        try:
-            message = lifecycle.add_reply(support_request, by=request.user,
-                                         body=form.validated_data["body"],
-                                         internal=form.validated_data["internal"])
-        except errors.Refused as refused:
-            return Response(DecisionSerializer(refused.decision.as_dict()).data,
-                            status=status.HTTP_422_UNPROCESSABLE_ENTITY)
-        except errors.HelpdeskError as exc:
-            _raise(exc)
+        message = lifecycle.add_reply(support_request, by=request.user,
+                                      body=form.validated_data["body"],
+                                      internal=form.validated_data["internal"])
         message = Message.objects.select_related("author", "request").get(pk=message.pk)
         return Response(self.get_serializer(message).data, status=status.HTTP_201_CREATED)
 
@@ -372,7 +353,7 @@ class MessageListView(RequestScopedMixin, generics.ListCreateAPIView):
         summary="Files of a request",
         description="Malware samples are listed as metadata only (name, size, SHA-256); "
         "only staff can download them, as a ZIP encrypted with the password `infected`.",
-        responses={200: AttachmentSerializer(many=True), 401: NOT_SIGNED_IN, 404: NOT_FOUND},
+        responses={200: AttachmentSerializer(many=True)},
     ),
     post=extend_schema(
         summary="Upload a file",
@@ -382,8 +363,7 @@ class MessageListView(RequestScopedMixin, generics.ListCreateAPIView):
         "type is taken. With `utility_request`, the upload answers that utility request "
         "and re-opens the request once nothing else is awaited.",
         request={"multipart/form-data": AttachmentUploadSerializer},
-        responses={201: AttachmentSerializer, 400: BAD_INPUT, 401: NOT_SIGNED_IN,
-                   403: FORBIDDEN, 404: NOT_FOUND, 409: CONFLICT},
+        responses={201: AttachmentSerializer, 409: CONFLICT},
     ),
 )
 class AttachmentListView(RequestScopedMixin, generics.ListCreateAPIView):
@@ -423,14 +403,9 @@ class AttachmentListView(RequestScopedMixin, generics.ListCreateAPIView):
                 raise serializers.ValidationError(
                     {"utility_request": [_("There is no such utility request on this "
                                            "request.")]})
-        try:
-            attachment = files.upload_attachment(
-                support_request, by=request.user, file=data["file"], message=message,
-                utility_request=utility_request)
-        except errors.AttachmentRefused as exc:
-            raise serializers.ValidationError({"file": [exc.message]}) from None
-        except errors.HelpdeskError as exc:
-            _raise(exc)
+        attachment = files.upload_attachment(
+            support_request, by=request.user, file=data["file"], message=message,
+            utility_request=utility_request)
         return Response(self.get_serializer(attachment).data, status=status.HTTP_201_CREATED)
 
 
@@ -452,7 +427,7 @@ class _FirstRenderer(BaseContentNegotiation):
     responses={(200, "*/*"): OpenApiResponse(
                    OpenApiTypes.BINARY, description="The file, in the type sniffed from its "
                    "content when it was uploaded; a sample as application/zip."),
-               401: NOT_SIGNED_IN, 403: FORBIDDEN, 404: NOT_FOUND, 409: CONFLICT},
+               409: CONFLICT},
 )
 class AttachmentDownloadView(generics.GenericAPIView):
     content_negotiation_class = _FirstRenderer
@@ -462,12 +437,9 @@ class AttachmentDownloadView(generics.GenericAPIView):
         attachment = get_object_or_404(
             Attachment.objects.visible_to(request.user).select_related("request"),
             request__reference=reference, pk=pk)
-        if attachment.is_sample and not is_helpdesk_staff(request.user):
+        if attachment.is_sample and not access.is_agent(request.user):
             raise Http404  # never served to customers: as if it were not there
-        try:
-            return file_response(attachment, by=request.user, http_request=request)
-        except errors.HelpdeskError as exc:
-            _raise(exc)
+        return file_response(attachment, by=request.user, http_request=request)
 
 
 urlpatterns = [

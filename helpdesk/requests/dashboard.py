@@ -7,6 +7,8 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from accounts import access
+
 from .models import Queue, SupportRequest
 
 Status = SupportRequest.Status
@@ -16,8 +18,7 @@ SlaState = SupportRequest.SlaState
 def staff_dashboard(user) -> dict | None:
     """Counts for `user` in two queries (their queues, then one aggregate), or None for
     someone who does not work requests."""
-    if not (user.is_authenticated and user.is_staff
-            and user.has_perm("helpdesk.view_supportrequest")):
+    if not access.is_agent(user):
         return None
     my_queues = list(
         Queue.objects.filter(Q(agents=user) | Q(supervisors=user)).distinct()

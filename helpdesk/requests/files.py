@@ -7,14 +7,10 @@ from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import audit
+from accounts import access, audit
+from accounts.errors import DomainError, InvalidState, NotAllowed
 from accounts.workspace import Workspace
 
-from ..errors import (
-    HelpdeskError,
-    InvalidState,
-    NotAllowed,
-)
 from ..sla import clock as sla_clock
 from . import storage as files
 from .models import (
@@ -24,7 +20,7 @@ from .models import (
     TimelineEvent,
     UtilityRequest,
 )
-from .permissions import is_customer_of, may_work, require_agent
+from .permissions import may_work, require_agent
 from .transitions import (
     event,
     lock,
@@ -50,7 +46,7 @@ def upload_attachment(support_request: SupportRequest, *, by, file,
     is awaited.
     """
     staff = may_work(by, support_request)
-    if not staff and not is_customer_of(by, support_request):
+    if not staff and not access.is_customer_of(by, support_request):
         raise NotAllowed(_("You cannot add files to this request."))
     if message is not None and (message.request_id != support_request.pk or (
             not staff and (message.is_internal or message.author_id != by.pk))):
@@ -127,7 +123,7 @@ def download_sample(attachment: Attachment, *, by, http_request=None):
     support_request = attachment.request
     require_agent(by, support_request)
     if not attachment.is_sample:
-        raise HelpdeskError(_("This file is not a sample."))
+        raise DomainError(_("This file is not a sample."))
     if attachment.purged_at is not None or not attachment.file:
         raise InvalidState(_("This sample was purged after the retention period."))
     workspace = (Workspace(user=by, company=support_request.company)

@@ -1,22 +1,24 @@
 """Forms of the customer portals' request pages.
 
-They check what a person typed and turn codes into catalogue rows; whether the Support
-Rules allow a request is `licensing.eligibility.decide`'s call (through
-`services.file_request`), never the form's.
+They render what a person may choose and hand what they typed to the one request intake
+(`filing.parse_request`); whether the Support Rules allow a request is the Rules' call
+(`licensing.intake.check`, through `filing.file_request`), never the form's.
 """
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from licensing.keys import KEY_FORMAT, normalize_key
+from accounts.forms import add_domain_error
+from licensing import intake
+from licensing.keys import KEY_FORMAT
 from licensing.models import OperatingSystem
-from licensing.versions import validate_version
+from licensing.versions import VERSION_PATTERN, version_key
 
+from .filing import parse_request
 from .models import Priority, SupportRequest
-from .transitions import MAX_BODY
+from .transitions import MAX_BODY, MAX_SUBJECT
 
 Status = SupportRequest.Status
 ACTIVE = "active"
@@ -62,47 +64,57 @@ class RequestFilterForm(forms.Form):
 class NewRequestForm(forms.Form):
     """Product -> version -> platform -> topic, then the request itself.
 
+    The form renders the choices of the workspace's catalogue (passed in with versions and
+    requirements prefetched, so building them costs no query); checking the input is the
+    one request intake's job (`filing.parse_request`), as for every other face, so the
+    portal, the API and the admin answer the same input with the same messages.
+
     `check_only` is the "check whether it is covered" step: the request's own text is not
-    needed yet and a half-filled product block is simply not decided on. Product and
-    version choices are the workspace's catalogue (passed in with versions and
-    requirements prefetched, so building the choices costs no query).
+    needed yet and a half-filled product block is simply not decided on.
     """
 
-    PRODUCT_FIELDS = ("product", "version", "os", "os_version")
-    ELIGIBILITY_FIELDS = (*PRODUCT_FIELDS, "category", "licence_key")
+    PRODUCT_FIELDS = intake.PRODUCT_FIELDS
+    ELIGIBILITY_FIELDS = intake.ELIGIBILITY_FIELDS
 
-    product = forms.ChoiceField(label=_("Product"), required=False)
-    version = forms.ChoiceField(label=_("Version"), required=False)
-    os = forms.ChoiceField(label=_("Platform"), required=False)
-    os_version = forms.CharField(label=_("Platform version"), required=False, max_length=32,
+    product = forms.CharField(label=_("Product"), required=False, widget=forms.Select)
+    version = forms.CharField(label=_("Version"), required=False, widget=forms.Select)
+    os = forms.CharField(label=_("Platform"), required=False, widget=forms.Select)
+    os_version = forms.CharField(label=_("Platform version"), required=False,
+                                 max_length=intake.MAX_VERSION_LENGTH,
                                  help_text=_("For example 11 for Windows 11, or 14.4."))
-    category = forms.ChoiceField(label=_("Topic"))
+    category = forms.CharField(label=_("Topic"), required=False, widget=forms.Select)
     licence_key = forms.CharField(
-        label=_("Activation code (optional)"), required=False, max_length=100,
+        label=_("Activation code (optional)"), required=False,
+        max_length=intake.MAX_KEY_INPUT_LENGTH,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
-    subject = forms.CharField(label=_("Subject"), max_length=200,
+    subject = forms.CharField(label=_("Subject"), required=False, max_length=MAX_SUBJECT,
                               widget=forms.TextInput(attrs={"autocomplete": "off"}))
     description = forms.CharField(
-        label=_("Description"), max_length=MAX_BODY,
+        label=_("Description"), required=False, max_length=MAX_BODY,
         help_text=_("What happens, what you expected, and what you tried. Plain text or "
                     "Markdown."),
         widget=forms.Textarea(attrs={"rows": 8}))
-    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices,
-                                 initial=Priority.NORMAL)
+    priority = forms.CharField(label=_("Priority"), required=False, initial=Priority.NORMAL,
+                               widget=forms.Select(choices=Priority.choices))
 
-    def __init__(self, *args, products, categories, check_only: bool = False, **kwargs):
+    def __init__(self, *args, workspace, products, categories, check_only: bool = False,
+                 **kwargs):
         super().__init__(*args, **kwargs)
+        self.workspace = workspace
         self.check_only = check_only
+        self.catalogue = intake.Catalogue(workspace.user, products=products,
+                                          categories=categories)
+        self.facts = self.intake = None
         # Formatted here, not at import, so it comes out in the language of the request.
         self.fields["licence_key"].help_text = _(
             "As on your order: %(form)s. Business software is checked against this licence."
         ) % {"form": KEY_FORMAT}
         self.products = {p.code: p for p in products}
-        self.categories = {c.code: c for c in categories}
-        self.fields["product"].choices = [("", _("Not about a particular product"))] + [
+        self.fields["product"].widget.choices = [("", _("Not about a particular product"))] + [
             (p.code, p.name) for p in products]
-        self.fields["os"].choices = [("", _("Choose a platform")), *OperatingSystem.choices]
-        self.fields["category"].choices = [
+        self.fields["os"].widget.choices = [("", _("Choose a platform")),
+                                            *OperatingSystem.choices]
+        self.fields["category"].widget.choices = [
             ("", _("Choose a topic")),
             (_("Covered by Standard Support"),
              [(c.code, self._category_label(c)) for c in categories if c.in_scope]),
@@ -112,16 +124,16 @@ class NewRequestForm(forms.Form):
         self.selected_product = self.products.get(self._raw("product"))
         self.versions = list(self.selected_product.versions.all()) \
             if self.selected_product else []
-        self.fields["version"].choices = [("", _("Choose a version"))] + [
+        self.fields["version"].widget.choices = [("", _("Choose a version"))] + [
             (v.version, self._version_label(v)) for v in self.versions]
-        if check_only:
-            for name in ("category", "subject", "description", "priority"):
-                self.fields[name].required = False
-            # A version picked for the previous product means nothing for a new one: it is
-            # dropped quietly rather than reported as a wrong choice.
-            if self.is_bound and self._raw("version") not in {v.version for v in self.versions}:
-                self.data = self.data.copy()
-                self.data[self.add_prefix("version")] = ""
+        if not check_only:
+            for name in ("category", "subject", "description"):
+                self.fields[name].widget.attrs["required"] = True
+        # A version picked for the previous product means nothing for a new one: it is
+        # dropped quietly rather than reported as a wrong choice.
+        if check_only and self.is_bound and self.selected_version is None:
+            self.data = self.data.copy()
+            self.data[self.add_prefix("version")] = ""
 
     def _raw(self, name: str) -> str:
         if self.is_bound:
@@ -144,67 +156,26 @@ class NewRequestForm(forms.Form):
 
     @property
     def selected_version(self):
-        wanted = self._raw("version")
-        return next((v for v in self.versions if v.version == wanted), None)
-
-    # Field by field ---------------------------------------------------------------------
-
-    def clean_product(self):
-        return self.products.get(self.cleaned_data["product"])
-
-    def clean_category(self):
-        return self.categories.get(self.cleaned_data["category"])
-
-    def clean_os_version(self):
-        value = self.cleaned_data["os_version"].strip()
-        if value:
-            validate_version(value)
-        return value
-
-    def clean_licence_key(self):
-        value = self.cleaned_data["licence_key"].strip()
-        return normalize_key(value) if value else None
+        """The chosen version of the chosen product, compared as numbers like the intake."""
+        wanted = self._raw("version").strip()
+        if not VERSION_PATTERN.match(wanted):
+            return None
+        return next((v for v in self.versions
+                     if version_key(v.version) == version_key(wanted)), None)
 
     def clean(self):
         data = super().clean()
-        product = data.get("product")
-        version_string = data.get("version")
-        data["version"] = next(
-            (v for v in self.versions if v.version == version_string), None
-        ) if product is not None and version_string else None
-        if version_string and product is None and "product" not in self.errors:
-            self.add_error("product", _("Choose the product this version belongs to."))
-        if data.get("os_version") and not data.get("os") and "os" not in self.errors:
-            self.add_error("os", _("Choose the platform this version belongs to."))
-        category = data.get("category")
-        if not self.check_only and category is not None and self._needs_product(category):
-            for name in self.PRODUCT_FIELDS:
-                if not data.get(name) and name not in self.errors:
-                    self.add_error(name, ValidationError(
-                        _("Required for this topic."), code="required"))
+        try:
+            if self.check_only:
+                self.facts = intake.parse_eligibility(
+                    data, workspace=self.workspace, catalogue=self.catalogue, complete=False)
+            else:
+                self.intake = parse_request(data, workspace=self.workspace,
+                                            catalogue=self.catalogue)
+                self.facts = self.intake.facts
+        except intake.IntakeInvalid as exc:
+            add_domain_error(self, exc)
         return data
-
-    @staticmethod
-    def _needs_product(category) -> bool:
-        return category.in_scope and category.needs_product
-
-    def eligibility_input(self) -> dict | None:
-        """The arguments for `decide()` once the eligibility block is complete and valid,
-        else None (nothing to say yet)."""
-        if not hasattr(self, "cleaned_data"):
-            return None
-        if any(name in self.errors for name in self.ELIGIBILITY_FIELDS):
-            return None
-        data = self.cleaned_data
-        category = data.get("category")
-        if category is None:
-            return None
-        if self._needs_product(category) and not all(data.get(n) for n in self.PRODUCT_FIELDS):
-            return None
-        return {"category": category, "product": data.get("product"),
-                "version": data.get("version"), "os": data.get("os") or None,
-                "os_version": data.get("os_version") or None,
-                "licence_key": data.get("licence_key") or None}
 
 
 class ReplyForm(forms.Form):

@@ -10,17 +10,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import access
+from accounts.errors import DomainError, InvalidState, NotAllowed
 from accounts.workspace import Workspace
+from licensing.eligibility import Refused
 from licensing.models import SupportPlan
 
-from ..errors import (
-    HelpdeskError,
-    InvalidState,
-    NotAllowed,
-)
 from ..rules.models import RuleSet
 from ..sla import clock as sla_clock
-from .filing import customer_workspace, file_request
+from .filing import RequestIntake, customer_workspace, file_request
 from .models import (
     Message,
     NoGuaranteeFlag,
@@ -28,8 +26,9 @@ from .models import (
     TimelineEvent,
     UtilityRequest,
 )
-from .permissions import is_agent, is_customer_of, may_work, require_agent
+from .permissions import may_work, require_agent
 from .transitions import (
+    MAX_SUBJECT,
     clean_body,
     event,
     first_response,
@@ -56,8 +55,8 @@ def assign(support_request: SupportRequest, *, to, by) -> SupportRequest:
     """Give the request to `to` (an agent), or to nobody with `to=None`. Taking a new
     request opens it."""
     require_agent(by, support_request)
-    if to is not None and not is_agent(to):
-        raise HelpdeskError(_("%(user)s is not a support agent.") % {"user": to},
+    if to is not None and not access.is_agent(to):
+        raise DomainError(_("%(user)s is not a support agent.") % {"user": to},
                             field="assignee")
     locked = lock(support_request)
     if locked.is_final:
@@ -95,21 +94,31 @@ def add_reply(support_request: SupportRequest, *, by, body: str,
     body = clean_body(body)
     if may_work(by, support_request):
         return _staff_reply(support_request, by=by, body=body, internal=internal)
-    if internal or is_agent(by):
+    if internal or access.is_agent(by):
         raise NotAllowed(_("Only support staff working this request's queue may write "
                            "internal notes."))
-    if not is_customer_of(by, support_request):
+    if not access.is_customer_of(by, support_request):
         raise NotAllowed(_("You cannot reply to this request."))
     with transaction.atomic():
         locked = lock(support_request)
         now = timezone.now()
-        window = timedelta(days=settings.REOPEN_WINDOW_DAYS)
-        follow_up = locked.is_final or (
-            locked.status == Status.RESOLVED and locked.resolved_at is not None
-            and locked.resolved_at + window <= now)
-        if not follow_up:
+        if not _is_settled(locked, now):
             return _customer_reply(locked, by=by, body=body, now=now)
-    return _follow_up(locked, by=by, body=body)
+        try:
+            return _follow_up(locked, by=by, body=body, now=now)
+        except Refused as refused:
+            # The refusal is on record (the check wrote it in this transaction) and nothing
+            # else was written: commit that, then tell the customer why.
+            refusal = refused
+    raise refusal
+
+
+def _is_settled(locked: SupportRequest, now) -> bool:
+    """Closed, rejected, or resolved longer ago than the reopen window."""
+    window = timedelta(days=settings.REOPEN_WINDOW_DAYS)
+    return locked.is_final or (
+        locked.status == Status.RESOLVED and locked.resolved_at is not None
+        and locked.resolved_at + window <= now)
 
 
 def _staff_reply(support_request, *, by, body, internal) -> Message:
@@ -163,27 +172,30 @@ def _customer_reply(locked, *, by, body, now) -> Message:
     return message
 
 
-def _follow_up(old: SupportRequest, *, by, body) -> Message:
-    """A reply to a settled request becomes a new request linked to it."""
-    old = SupportRequest.objects.select_related("company", "licence").get(pk=old.pk)
+def _follow_up(old: SupportRequest, *, by, body, now) -> Message:
+    """A reply to a settled request, with `old` locked: it lands on the follow-up this
+    customer already opened, if that is still active, else opens one (under the Rules, like
+    any filing). Two late replies thus open one follow-up, never two."""
+    current = (SupportRequest.objects.active().filter(follows_up=old)
+               .order_by("-created_at", "-pk").first())
+    if current is not None and access.is_customer_of(by, current):
+        return _customer_reply(lock(current), by=by, body=body, now=now)
     workspace = customer_workspace(by, old.company) if old.company_id else Workspace(user=by)
     params = {"reference": old.reference, "subject": old.subject}
     # The customer's words are the new request's first message, so the description only
     # says where it comes from.
-    new = file_request(
-        by=by, workspace=workspace, category=old.category,
-        subject=(_("Follow-up to %(reference)s: %(subject)s") % params)[:200],
+    new = file_request(RequestIntake.of(
+        workspace=workspace, category=old.category, product=old.product, version=old.version,
+        os=old.os, os_version=old.os_version,
+        licence_key=old.licence.key if old.licence_id else None,
+        subject=(_("Follow-up to %(reference)s: %(subject)s") % params)[:MAX_SUBJECT],
         description=_("A reply to %(reference)s after it was settled.") % params,
-        priority=old.priority, product=old.product, version=old.version, os=old.os,
-        os_version=old.os_version, licence_key=old.licence.key if old.licence_id else None,
-        follows_up=old,
-    )
-    with transaction.atomic():
-        locked = lock(new)
-        message = new_message(locked, author=by, body=body)
-        locked.last_customer_reply_at = message.created_at
-        locked.save(update_fields=["last_customer_reply_at", "updated_at"])
-        event(locked, Kind.CUSTOMER_REPLIED, actor=by, message=message.pk)
+        priority=old.priority,
+    ), by=by, follows_up=old)
+    message = new_message(new, author=by, body=body, at=now)
+    new.last_customer_reply_at = message.created_at
+    new.save(update_fields=["last_customer_reply_at", "updated_at"])
+    event(new, Kind.CUSTOMER_REPLIED, actor=by, at=now, message=message.pk)
     return message
 
 
@@ -219,9 +231,9 @@ def request_utility_run(support_request: SupportRequest, *, by, utility: str,
     require_agent(by, support_request)
     utility, instructions = (utility or "").strip(), (instructions or "").strip()
     if not utility:
-        raise HelpdeskError(_("Name the utility to run."), field="utility")
+        raise DomainError(_("Name the utility to run."), field="utility")
     if not instructions:
-        raise HelpdeskError(_("Say how to run it and which file to send back."),
+        raise DomainError(_("Say how to run it and which file to send back."),
                             field="instructions")
     locked = lock(support_request)
     if not locked.is_active:
@@ -254,11 +266,11 @@ def set_no_guarantee_flag(support_request: SupportRequest, *, by, clause: str,
     Setting the same clause again replaces its note."""
     require_agent(by, support_request)
     if clause not in NoGuaranteeFlag.Clause.values:
-        raise HelpdeskError(_("Choose one of the conditions of clauses 4.4.1 to 4.4.6."),
+        raise DomainError(_("Choose one of the conditions of clauses 4.4.1 to 4.4.6."),
                             field="clause")
     note = (note or "").strip()
     if not note:
-        raise HelpdeskError(_("Explain the condition to the customer."), field="note")
+        raise DomainError(_("Explain the condition to the customer."), field="note")
     locked = lock(support_request)
     if locked.is_final:
         raise InvalidState(_("A closed or rejected request cannot be flagged."))
@@ -278,7 +290,7 @@ def change_plan(support_request: SupportRequest, *, by, plan: SupportPlan) -> Su
     if not locked.is_active:
         raise InvalidState(_("Only an active request can change plan."))
     if plan is None:
-        raise HelpdeskError(_("Choose a support plan."), field="plan")
+        raise DomainError(_("Choose a support plan."), field="plan")
     if locked.plan_id == plan.pk:
         return locked
     previous = locked.plan
@@ -343,7 +355,7 @@ def reject_request(support_request: SupportRequest, *, by, clause: str,
     clause = (clause or "").strip()
     allowed = {label for label, _title in rejection_clauses(support_request)}
     if not REJECTION_CLAUSE.match(clause) or (allowed and clause not in allowed):
-        raise HelpdeskError(_("Choose the clause the request is rejected under."),
+        raise DomainError(_("Choose the clause the request is rejected under."),
                             field="clause")
     reason = clean_body(reason, "reason")
     locked = lock(support_request)
@@ -412,13 +424,13 @@ def merge_duplicate(duplicate: SupportRequest, *, into: SupportRequest, by) -> S
     require_agent(by, duplicate)
     require_agent(by, into)
     if duplicate.pk == into.pk:
-        raise HelpdeskError(_("A request cannot be merged into itself."), field="into")
+        raise DomainError(_("A request cannot be merged into itself."), field="into")
     # Lock both in a fixed order, so two merges of the same pair cannot deadlock.
     rows = {r.pk: r for r in SupportRequest.objects.select_for_update()
             .filter(pk__in=[duplicate.pk, into.pk]).order_by("pk")}
     duplicate, into = rows[duplicate.pk], rows[into.pk]
     if (duplicate.company_id, duplicate.home_user_id) != (into.company_id, into.home_user_id):
-        raise HelpdeskError(_("Only requests of the same customer workspace can be merged."),
+        raise DomainError(_("Only requests of the same customer workspace can be merged."),
                             field="into")
     if not duplicate.is_active and duplicate.status != Status.RESOLVED:
         raise InvalidState(_("This request is already closed."))

@@ -27,15 +27,18 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.generic import TemplateView
 
+from accounts.errors import DomainError
+from accounts.forms import add_domain_error
 from accounts.workspace import WorkspaceMixin
-from licensing.eligibility import decide
+from licensing import intake
+from licensing.eligibility import Refused
 from licensing.models import Licence, PaidServiceCode, Product, RequestCategory
 from licensing.models import ProductSegment as Segment
 
-from .. import errors
 from ..selfhelp import services as selfhelp
 from . import files, filing, lifecycle, storage
 from .files import file_response
+from .filing import WorkspaceNotVerified
 from .forms import NewRequestForm, ReplyForm, RequestFilterForm, UploadForm
 from .models import Attachment, Message, SupportRequest
 
@@ -179,8 +182,8 @@ class NewRequestMixin(PortalMixin):
 
     def make_form(self, data=None, *, check_only=False, initial=None):
         products, categories = self.catalogue()
-        form = NewRequestForm(data, products=products, categories=categories,
-                              check_only=check_only, initial=initial)
+        form = NewRequestForm(data, workspace=self.workspace, products=products,
+                              categories=categories, check_only=check_only, initial=initial)
         check_url = self.url("request-check")
         for name in NewRequestForm.ELIGIBILITY_FIELDS:
             # htmx re-asks the server when one of these changes; without JavaScript the
@@ -194,13 +197,12 @@ class NewRequestMixin(PortalMixin):
         return form
 
     def decision_for(self, form):
-        """The decision on the form's eligibility block, once it is complete: a pure read
-        (`decide` writes nothing), so showing it records no refusal; filing does."""
-        arguments = form.eligibility_input()
-        if arguments is None:
+        """The decision on the form's eligibility block once it is complete, checked (and a
+        refusal recorded) as the API's eligibility check does."""
+        if form.facts is None:
             return None
-        return decision_view(decide(workspace=self.workspace, **arguments), self.workspace,
-                             arguments["category"])
+        decision = intake.check(form.facts, by=self.request.user, http_request=self.request)
+        return decision_view(decision, self.workspace, form.facts.category)
 
     def product_notes(self, form) -> dict:
         product, version = form.selected_product, form.selected_version
@@ -243,23 +245,18 @@ class RequestCreateView(NewRequestMixin, View):
             return render(request, self.template_name,
                           self.page_context(form, decision=self.decision_for(form)),
                           status=400)
-        data = form.cleaned_data
         try:
-            support_request = filing.file_request(
-                by=request.user, workspace=self.workspace, category=data["category"],
-                subject=data["subject"], description=data["description"],
-                priority=data["priority"], product=data["product"], version=data["version"],
-                os=data["os"] or "", os_version=data["os_version"] or "",
-                licence_key=data["licence_key"], http_request=request)
-        except errors.Refused as refused:
-            decision = decision_view(refused.decision, self.workspace, data["category"])
+            support_request = filing.file_request(form.intake, by=request.user,
+                                                  http_request=request)
+        except Refused as refused:
+            decision = decision_view(refused.decision, self.workspace, form.facts.category)
             return render(request, self.template_name,
                           self.page_context(form, decision=decision, refusal=True), status=422)
-        except errors.WorkspaceNotVerified as exc:
+        except WorkspaceNotVerified as exc:
             return render(request, self.template_name,
                           self.page_context(form, status_note=exc.message), status=403)
-        except errors.HelpdeskError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        except DomainError as exc:
+            add_domain_error(form, exc)
             return render(request, self.template_name, self.page_context(form), status=400)
         messages.success(request, _("Your request %(reference)s is registered. We will email "
                                     "you when support answers.") % {
@@ -403,18 +400,18 @@ class ReplyView(RequestPageMixin, TemplateView):
         try:
             message = lifecycle.add_reply(support_request, by=request.user,
                                          body=form.cleaned_data["body"])
-        except errors.Refused as refused:
+        except Refused as refused:
             decision = decision_view(refused.decision, self.workspace,
                                      support_request.category)
             return self.render_detail(support_request, reply_form=form, decision=decision,
                                       status=422)
-        except errors.HelpdeskError as exc:
-            form.add_error("body", exc.message)
+        except DomainError as exc:
+            add_domain_error(form, exc)
             return self.render_detail(support_request, reply_form=form, status=400)
         landed = message.request
         if landed.pk != support_request.pk:
-            messages.success(request, _("%(old)s was already settled, so your reply opened "
-                                        "a new request, %(new)s.") % {
+            messages.success(request, _("%(old)s was already settled, so your reply went to "
+                                        "its follow-up, %(new)s.") % {
                 "old": support_request.reference, "new": landed.reference})
         else:
             messages.success(request, _("Your reply is sent."))
@@ -450,7 +447,7 @@ class _UploadView(RequestPageMixin, TemplateView):
             attachment = files.upload_attachment(
                 support_request, by=request.user, file=form.cleaned_data["file"],
                 utility_request=utility_request)
-        except errors.HelpdeskError as exc:
+        except DomainError as exc:
             form.add_error("file", exc.message)
             return self._refused(support_request, form, utility_pk)
         messages.success(request, _("%(name)s is uploaded.") % {

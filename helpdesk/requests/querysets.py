@@ -1,38 +1,11 @@
-"""Reads of the helpdesk, scoped to who asks: a row outside the caller's reach is simply not
-in the queryset, so views and the API answer 404 for it without a separate check."""
+"""Reads of the helpdesk, scoped to who asks through the access layer (`accounts.access`): a
+row outside the caller's reach is simply not in the queryset, so pages, API and admin
+answer 404 for it without a separate check."""
 
 from django.db import models
 from django.db.models import Q
 
-from accounts.models import Membership
-
-
-def is_helpdesk_staff(user) -> bool:
-    """Support staff who may read every request (the Agents and Supervisors groups)."""
-    return bool(
-        user.is_authenticated and user.is_active and user.is_staff
-        and user.has_perm("helpdesk.view_supportrequest")
-    )
-
-
-def customer_requests_q(user, prefix: str = "") -> Q:
-    """A home user's own home requests; in a company, admins reach all of the company's
-    requests and members only those they filed.
-
-    The user's companies are read first and put in as literal ids: PostgreSQL plans
-    `company_id IN (1, 2)` onto the indexes, where an OR of subqueries is checked row by
-    row across a big company's requests.
-    """
-    administered, member_of = [], []
-    for company_id, role in Membership.objects.filter(user=user).values_list("company_id",
-                                                                            "role"):
-        (administered if role == Membership.Role.ADMIN else member_of).append(company_id)
-    q = Q(**{f"{prefix}company__isnull": True, f"{prefix}home_user": user})
-    if administered:
-        q |= Q(**{f"{prefix}company__in": administered})
-    if member_of:
-        q |= Q(**{f"{prefix}company__in": member_of, f"{prefix}requester": user})
-    return q
+from accounts import access
 
 
 class SupportRequestQuerySet(models.QuerySet):
@@ -47,16 +20,15 @@ class SupportRequestQuerySet(models.QuerySet):
         if not user.is_authenticated:
             return self.none()
         if workspace is not None:
-            if workspace.user != user:
-                return self.none()
-            if workspace.is_home:
-                return self.filter(company__isnull=True, home_user=user)
-            if workspace.is_admin or is_helpdesk_staff(user):
-                return self.filter(company=workspace.company)
-            return self.filter(company=workspace.company, requester=user)
-        if is_helpdesk_staff(user):
+            return self.filter(access.workspace_q(workspace, user))
+        if access.is_agent(user):
             return self.all()
-        return self.filter(customer_requests_q(user))
+        return self.filter(access.customer_q(user))
+
+    def of_customer(self, user):
+        """Requests on `user`'s customer side whatever staff powers they hold: those they
+        may reply to as a customer and rate (7.1, 7.2). An agent never rates a request."""
+        return self.filter(access.customer_q(user))
 
     def in_workspace(self, workspace):
         return self.filter(**workspace.owner_filter())
@@ -95,9 +67,9 @@ class MessageQuerySet(models.QuerySet):
         """Messages of the requests the user reaches; customers never see internal notes."""
         if not user.is_authenticated:
             return self.none()
-        if is_helpdesk_staff(user):
+        if access.is_agent(user):
             return self.all()
-        return self.filter(customer_requests_q(user, "request__")).public()
+        return self.filter(access.customer_q(user, "request__")).public()
 
     def public(self):
         return self.filter(is_internal=False)
@@ -109,9 +81,9 @@ class AttachmentQuerySet(models.QuerySet):
         internal notes (samples are listed, as metadata only)."""
         if not user.is_authenticated:
             return self.none()
-        if is_helpdesk_staff(user):
+        if access.is_agent(user):
             return self.all()
-        return self.filter(customer_requests_q(user, "request__")).public()
+        return self.filter(access.customer_q(user, "request__")).public()
 
     def public(self):
         return self.filter(Q(message__isnull=True) | Q(message__is_internal=False))
@@ -124,6 +96,6 @@ class TimelineEventQuerySet(models.QuerySet):
     def visible_to(self, user):
         if not user.is_authenticated:
             return self.none()
-        if is_helpdesk_staff(user):
+        if access.is_agent(user):
             return self.all()
-        return self.filter(customer_requests_q(user, "request__"), is_internal=False)
+        return self.filter(access.customer_q(user, "request__"), is_internal=False)

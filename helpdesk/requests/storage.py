@@ -6,6 +6,7 @@ and the SHA-256 on the same pass over the chunks that sniffs the type. Files lan
 private storage under a random name; the client's name is kept only for display.
 """
 
+
 import hashlib
 import tempfile
 import unicodedata
@@ -22,7 +23,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..errors import AttachmentRefused
+from accounts.errors import DomainError
 
 SAMPLE_ZIP_PASSWORD = b"infected"  # the industry's convention for exchanging samples
 
@@ -45,6 +46,13 @@ SNIFF_BYTES = 8192
 CHUNK_SIZE = 64 * 1024
 MAX_NAME_LENGTH = 150
 _FORBIDDEN_NAME_CHARS = set('/\\:*?"<>|')
+
+
+class AttachmentRefused(DomainError):
+    """A file refused (size, type, name); nothing was stored."""
+
+    def __init__(self, message: str, *, field: str = "file"):
+        super().__init__(message, field=field)
 
 
 @dataclass(frozen=True)

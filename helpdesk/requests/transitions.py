@@ -8,25 +8,18 @@ from datetime import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import access
+from accounts.errors import DomainError
 from notifications.services import notify
 
-from ..errors import (
-    HelpdeskError,
-)
 from . import markup
-from .models import (
-    Message,
-    SupportRequest,
-    TimelineEvent,
-)
-from .permissions import is_agent
+from .models import Message, Priority, SupportRequest, TimelineEvent
 
 Status = SupportRequest.Status
 Kind = TimelineEvent.Kind
 MAX_BODY = 20000
+MAX_SUBJECT = 200
 
-
-# Shared pieces --------------------------------------------------------------------------
 
 def lock(support_request: SupportRequest) -> SupportRequest:
     return SupportRequest.objects.select_for_update().get(pk=support_request.pk)
@@ -60,20 +53,47 @@ def notify_customer(support_request: SupportRequest, template: str, **extra) -> 
     }, language=customer.language)
 
 
-def clean_body(body: str, field: str = "body") -> str:
-    body = (body or "").strip()
+def _text(value, field: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise DomainError(_("Enter text."), field=field)
+    return value.strip()
+
+
+def clean_body(body, field: str = "body") -> str:
+    """A message (or description) as stored: stripped, not empty, not too long."""
+    body = _text(body, field)
     if not body:
-        raise HelpdeskError(_("Write a message first."), field=field)
+        raise DomainError(_("Write a message first."), field=field)
     if len(body) > MAX_BODY:
-        raise HelpdeskError(_("A message may be at most %(max)d characters long.") % {
+        raise DomainError(_("A message may be at most %(max)d characters long.") % {
             "max": MAX_BODY}, field=field)
     return body
+
+
+def clean_subject(subject) -> str:
+    subject = _text(subject, "subject")
+    if not subject:
+        raise DomainError(_("Give the request a subject."), field="subject")
+    if len(subject) > MAX_SUBJECT:
+        raise DomainError(_("A subject may be at most %(max)d characters long.") % {
+            "max": MAX_SUBJECT}, field="subject")
+    return subject
+
+
+def clean_priority(priority) -> str:
+    """A priority code; none given is normal."""
+    priority = _text(priority, "priority") or Priority.NORMAL
+    if priority not in Priority.values:
+        raise DomainError(_("Choose a priority from the list."), field="priority")
+    return priority
 
 
 def new_message(support_request, *, author, body, internal=False, at=None) -> Message:
     return Message.objects.create(
         request=support_request, author=author, is_internal=internal,
-        from_staff=is_agent(author), body=body, body_html=markup.render(body),
+        from_staff=access.is_agent(author), body=body, body_html=markup.render(body),
         created_at=at or timezone.now(),
     )
 

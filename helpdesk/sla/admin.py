@@ -22,10 +22,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.errors import DomainError
 from accounts.models import Membership
 from licensing.models import SupportPlan
 
-from ..errors import HelpdeskError
 from ..requests.models import Queue, SupportRequest
 from . import calendars, entitlements
 from .hours import Schedule
@@ -333,7 +333,7 @@ class AuthorisedContactForm(forms.ModelForm):
             return data
         try:
             limit = entitlements.contacts_limit(company)
-        except HelpdeskError as exc:
+        except DomainError as exc:
             self.add_error("company", exc.message)
             return data
         others = AuthorisedContact.objects.filter(company=company).exclude(pk=self.instance.pk)

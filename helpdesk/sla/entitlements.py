@@ -11,10 +11,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import access
+from accounts.errors import DomainError, NotAllowed
 from accounts.models import Company, Membership
 from licensing.models import Licence, SupportPlan
 
-from ..errors import HelpdeskError, NotAllowed
 from ..requests.models import SupportRequest, TimelineEvent
 from .models import AuthorisedContact, SlaNotice
 
@@ -146,20 +147,15 @@ def premium_allowance(company: Company, *, now: datetime | None = None) -> dict 
 
 
 def _may_manage_contacts(by, company: Company) -> bool:
-    if by is None or not by.is_authenticated or not by.is_active:
-        return False
-    if by.is_staff and by.has_perm("helpdesk.add_authorisedcontact"):
-        return True
-    return Membership.objects.filter(company=company, user=by,
-                                     role=Membership.Role.ADMIN).exists()
+    return access.is_supervisor(by) or access.administers(by, company)
 
 
 def contacts_limit(company: Company, day: date | None = None) -> int | None:
     """How many authorised contacts the company may name under its paid plan (None =
-    unlimited); HelpdeskError without a valid paid licence."""
+    unlimited); DomainError without a valid paid licence."""
     licence = _paid_licence(company, day or timezone.localdate())
     if licence is None:
-        raise HelpdeskError(_("%(company)s has no valid licence on a paid support plan.") % {
+        raise DomainError(_("%(company)s has no valid licence on a paid support plan.") % {
             "company": company.name}, field="company")
     return licence.plan.authorised_contacts
 
@@ -173,14 +169,14 @@ def add_authorised_contact(*, company: Company, user, by) -> AuthorisedContact:
                            "authorised contacts."))
     Company.objects.select_for_update().filter(pk=company.pk).first()
     if not Membership.objects.filter(company=company, user=user).exists():
-        raise HelpdeskError(_("%(user)s is not a member of %(company)s.") % {
+        raise DomainError(_("%(user)s is not a member of %(company)s.") % {
             "user": user.email, "company": company.name}, field="user")
     existing = AuthorisedContact.objects.filter(company=company, user=user).first()
     if existing is not None:
         return existing
     limit = contacts_limit(company)
     if limit is not None and AuthorisedContact.objects.filter(company=company).count() >= limit:
-        raise HelpdeskError(_("%(company)s's plan allows %(limit)d authorised contacts; remove "
+        raise DomainError(_("%(company)s's plan allows %(limit)d authorised contacts; remove "
                               "one first.") % {"company": company.name, "limit": limit},
                             field="user")
     return AuthorisedContact.objects.create(company=company, user=user)

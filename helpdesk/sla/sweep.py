@@ -9,15 +9,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from accounts import access
 from notifications.services import notify
 
-from ..groups import SUPERVISORS
 from ..requests.models import Priority, SupportRequest, TimelineEvent
 from .clock import (
     clock_of,
@@ -192,9 +190,7 @@ def _supervisors(sr: SupportRequest, cache: dict) -> list:
         if sr.queue_id is not None:
             users = list(sr.queue.supervisors.filter(is_active=True).order_by("pk"))
         if not users:
-            users = list(get_user_model().objects.filter(
-                Q(groups__name=SUPERVISORS), is_active=True, is_staff=True)
-                .distinct().order_by("pk"))
+            users = list(access.supervisors().order_by("pk"))
         cache[sr.queue_id] = users
     return cache[sr.queue_id]
 

@@ -3,8 +3,10 @@ from datetime import timedelta
 
 import factory
 from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from accounts.access import AGENTS, SUPERVISORS
 from accounts.models import ApiToken, Company, CompanySegment, Invitation, Membership, User
 
 PASSWORD = "correct-horse-battery"
@@ -27,6 +29,22 @@ class UserFactory(factory.django.DjangoModelFactory):
             if extracted is not False:
                 EmailAddress.objects.create(user=self, email=self.email, verified=True,
                                             primary=True)
+
+
+class AgentFactory(UserFactory):
+    """Support staff in the Agents group (the groups come from a data migration)."""
+
+    is_staff = True
+
+    @factory.post_generation
+    def group(self, create, extracted, **kwargs):
+        if create:
+            self.groups.add(Group.objects.get(name=extracted or AGENTS))
+
+
+def supervisor(**kwargs):
+    """Support staff in the Supervisors group."""
+    return AgentFactory(group=SUPERVISORS, **kwargs)
 
 
 class UnverifiedUserFactory(UserFactory):

@@ -63,7 +63,7 @@ def test_revoked_or_wrong_token_gets_401_in_the_error_format(api):
     token.save()
     response = with_token(api, token.key).get("/api/v1/me/")
     assert response.status_code == 401
-    assert set(response.json()) == {"detail", "errors"}
+    assert set(response.json()) == {"detail", "code", "errors"}
     assert with_token(api, "not-a-token").get("/api/v1/me/").status_code == 401
 
 
@@ -75,7 +75,7 @@ def test_token_of_a_deactivated_user_gets_401(api):
 def test_anonymous_caller_gets_401_not_data(api):
     response = api.get("/api/v1/me/")
     assert response.status_code in (401, 403)
-    assert set(response.json()) == {"detail", "errors"}
+    assert set(response.json()) == {"detail", "code", "errors"}
 
 
 def test_token_endpoint_shows_a_new_key_once_and_never_in_the_list(api):
@@ -142,14 +142,14 @@ def test_malformed_json_is_a_400_in_the_error_format(api):
     api.force_authenticate(UserFactory())
     response = api.post("/api/v1/tokens/", "{not json", content_type="application/json")
     assert response.status_code == 400
-    assert set(response.json()) == {"detail", "errors"}
+    assert set(response.json()) == {"detail", "code", "errors"}
 
 
 def test_page_out_of_range_is_a_json_404(api):
     api.force_authenticate(UserFactory())
     response = api.get("/api/v1/tokens/?page=99")
     assert response.status_code == 404
-    assert set(response.json()) == {"detail", "errors"}
+    assert set(response.json()) == {"detail", "code", "errors"}
 
 
 def test_unknown_api_url_answers_json_404(api):
@@ -158,7 +158,7 @@ def test_unknown_api_url_answers_json_404(api):
         response = api.get(url)
         assert response.status_code == 404
         assert response["Content-Type"].startswith("application/json")
-        assert response.json() == {"detail": "Not found.", "errors": {}}
+        assert response.json() == {"detail": "Not found.", "code": "not_found", "errors": {}}
 
 
 def test_session_login_works_for_the_api_and_needs_csrf_for_writes():

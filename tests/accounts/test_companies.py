@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import services
+from accounts.errors import DomainError
 from accounts.models import AuditEvent, Invitation, Membership
 from tests.accounts.factories import (
     CompanyAdminFactory,
@@ -136,18 +137,18 @@ def test_a_new_invitation_replaces_the_previous_one(company):
                                        role="admin", by=admin)
     first.refresh_from_db()
     assert not first.is_pending and second.is_pending
-    with pytest.raises(services.AccountError):
+    with pytest.raises(DomainError):
         services.accept_invitation(first, user=UserFactory(email="x@example.org"))
 
 
 def test_last_admin_cannot_be_demoted_or_removed(company):
     only_admin = CompanyAdminFactory(company=company)
     member = MembershipFactory(company=company)
-    with pytest.raises(services.AccountError):
+    with pytest.raises(DomainError):
         services.change_role(only_admin, role="member", by=only_admin.user)
-    with pytest.raises(services.AccountError):
+    with pytest.raises(DomainError):
         services.remove_member(only_admin, by=only_admin.user)
-    with pytest.raises(services.AccountError):
+    with pytest.raises(DomainError):
         services.remove_member(only_admin, by=StaffFactory())  # not even by staff
     only_admin.refresh_from_db()
     assert only_admin.role == "admin"
@@ -161,7 +162,7 @@ def test_last_admin_cannot_be_demoted_or_removed(company):
 def test_members_cannot_change_roles(company):
     CompanyAdminFactory(company=company)
     member = MembershipFactory(company=company)
-    with pytest.raises(services.AccountError):
+    with pytest.raises(DomainError):
         services.change_role(member, role="admin", by=member.user)
     member.refresh_from_db()
     assert member.role == "member"

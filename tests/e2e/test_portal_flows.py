@@ -6,9 +6,8 @@ from accounts.workspace import Workspace
 from helpdesk.requests import filing, lifecycle
 from helpdesk.rules.services import load_published_rules
 from licensing.models import RequestCategory
-from tests.accounts.factories import PASSWORD, UserFactory
+from tests.accounts.factories import PASSWORD, AgentFactory, UserFactory
 from tests.e2e.conftest import sign_in
-from tests.helpdesk.factories import AgentFactory
 from tests.licensing.factories import (
     ProductFactory,
     ProductVersionFactory,
@@ -27,10 +26,11 @@ def test_the_portal_in_malay_without_javascript_and_on_a_phone(page, browser, li
     SystemRequirementFactory(version=ProductVersionFactory(product=product, version="21.21"),
                              os="windows", min_os_version="10")
     user = UserFactory(email="siti@example.my", full_name="Siti Aminah")
-    sr = filing.file_request(by=user, workspace=Workspace(user=user),
-                               category=RequestCategory.objects.get(code="licence_recovery"),
-                               subject="Kod pengaktifan hilang",
-                               description="Saya kehilangan kod pengaktifan.")
+    sr = filing.file_request(filing.RequestIntake.of(
+        workspace=Workspace(user=user),
+        category=RequestCategory.objects.get(code="licence_recovery"),
+        subject="Kod pengaktifan hilang", description="Saya kehilangan kod pengaktifan."),
+        by=user)
     lifecycle.set_no_guarantee_flag(sr, by=AgentFactory(), clause="4.4.5",
                                    note="Kami perlukan nombor pesanan anda.")
 

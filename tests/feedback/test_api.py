@@ -166,7 +166,7 @@ def test_schema_documents_the_feedback_endpoints(api):
 
 
 def test_staff_read_feedback_but_never_give_it(api):
-    from tests.helpdesk.factories import AgentFactory
+    from tests.accounts.factories import AgentFactory
 
     answer = FeedbackResponseFactory(comment="Thanks")
     agent = AgentFactory()

@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from feedback import services
+from feedback import dispatch
 from feedback.models import FeedbackRequest
 from notifications.models import Notification
 
@@ -48,7 +48,7 @@ def _run_twice_at_once(function):
 def test_concurrent_dispatch_sends_one_email_per_request(mailoutbox):
     requests = [resolved_request(at=timezone.now() - timedelta(days=2)) for _ in range(N)]
 
-    results = _run_twice_at_once(services.send_post_resolution_requests)
+    results = _run_twice_at_once(dispatch.send_post_resolution_requests)
 
     assert sum(results) == N
     assert FeedbackRequest.objects.count() == N
@@ -64,11 +64,11 @@ def test_concurrent_dispatch_sends_one_email_per_request(mailoutbox):
 def test_concurrent_reminders_send_one_each(mailoutbox, settings):
     for _ in range(N // 2):
         resolved_request(at=timezone.now() - timedelta(days=2))
-    services.send_post_resolution_requests()
+    dispatch.send_post_resolution_requests()
     FeedbackRequest.objects.update(
         sent_at=timezone.now() - timedelta(days=settings.FEEDBACK_REMINDER_DAYS + 1))
 
-    results = _run_twice_at_once(services.send_reminders)
+    results = _run_twice_at_once(dispatch.send_reminders)
 
     assert sum(results) == N // 2
     reminders = Counter(n.context["reference"]

@@ -5,11 +5,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core import mail
 
-from feedback import reports, services, tasks
+from feedback import dispatch, reports, tasks
 from feedback.models import FeedbackOptOut, FeedbackRequest, FeedbackResponse
 from helpdesk.requests import lifecycle
-from tests.accounts.factories import CompanyFactory, MembershipFactory, UserFactory
-from tests.helpdesk.factories import AgentFactory
+from tests.accounts.factories import AgentFactory, CompanyFactory, MembershipFactory, UserFactory
 
 from .factories import (
     FeedbackResponseFactory,
@@ -101,8 +100,8 @@ def test_dispatch_twice_sends_once(run_outbox, time_machine):
     resolved_request()
     resolved_request()
     at(time_machine, T0 + timedelta(hours=25))
-    assert services.send_post_resolution_requests() == 2
-    assert services.send_post_resolution_requests() == 0
+    assert dispatch.send_post_resolution_requests() == 2
+    assert dispatch.send_post_resolution_requests() == 0
     assert len(run_outbox()) == 2
     assert FeedbackRequest.objects.count() == 2
 
@@ -112,7 +111,7 @@ def test_reminder_exactly_once(run_outbox, time_machine, settings):
     at(time_machine, T0)
     support_request = resolved_request()
     at(time_machine, T0 + timedelta(hours=25))
-    services.send_post_resolution_requests()
+    dispatch.send_post_resolution_requests()
     assert len(run_outbox()) == 1
 
     at(time_machine, T0 + timedelta(days=4))
@@ -129,7 +128,7 @@ def test_reminder_exactly_once(run_outbox, time_machine, settings):
     for later in (6, 10, 20):
         at(time_machine, T0 + timedelta(days=later))
         assert tasks.send_feedback_reminders() == 0
-        assert services.send_post_resolution_requests() == 0
+        assert dispatch.send_post_resolution_requests() == 0
     assert len(run_outbox()) == 2
 
 
@@ -137,11 +136,11 @@ def test_no_reminder_once_answered(client, run_outbox, time_machine):
     at(time_machine, T0)
     resolved_request()
     at(time_machine, T0 + timedelta(hours=25))
-    services.send_post_resolution_requests()
+    dispatch.send_post_resolution_requests()
     path = answer_path(run_outbox()[0])
     assert client.post(path, ANSWERS).status_code == 302
     at(time_machine, T0 + timedelta(days=10))
-    assert services.send_reminders() == 0
+    assert dispatch.send_reminders() == 0
     assert len(run_outbox()) == 1
 
 
@@ -157,7 +156,7 @@ def test_reopened_request_gets_no_survey(run_outbox, time_machine):
     support_request.refresh_from_db()
     assert support_request.status == "open"
     at(time_machine, T0 + timedelta(days=2))
-    assert services.send_post_resolution_requests() == 0
+    assert dispatch.send_post_resolution_requests() == 0
     assert survey_mails(run_outbox()) == []
 
 
@@ -167,14 +166,14 @@ def test_reopened_and_resolved_again_gets_no_second_survey(run_outbox, time_mach
     support_request = SupportRequestFactory()
     lifecycle.resolve_request(support_request, by=agent)
     at(time_machine, T0 + timedelta(hours=25))
-    assert services.send_post_resolution_requests() == 1
+    assert dispatch.send_post_resolution_requests() == 1
     lifecycle.add_reply(support_request, by=support_request.requester,
                                 body="It came back.")
     at(time_machine, T0 + timedelta(days=2))
     support_request.refresh_from_db()
     lifecycle.resolve_request(support_request, by=agent)
     at(time_machine, T0 + timedelta(days=4))
-    assert services.send_post_resolution_requests() == 0
+    assert dispatch.send_post_resolution_requests() == 0
     assert len(survey_mails(run_outbox())) == 1
     assert FeedbackRequest.objects.filter(support_request=support_request).count() == 1
 
@@ -183,10 +182,10 @@ def test_reopened_survey_gets_no_reminder_while_open(run_outbox, time_machine):
     at(time_machine, T0)
     support_request = resolved_request()
     at(time_machine, T0 + timedelta(hours=25))
-    services.send_post_resolution_requests()
+    dispatch.send_post_resolution_requests()
     reopen(support_request)
     at(time_machine, T0 + timedelta(days=10))
-    assert services.send_reminders() == 0
+    assert dispatch.send_reminders() == 0
 
 
 @pytest.mark.parametrize(("status", "close_reason", "sent"), [
@@ -201,14 +200,14 @@ def test_which_settled_requests_are_surveyed(run_outbox, time_machine, status, c
     at(time_machine, T0)
     SupportRequestFactory(status=status, close_reason=close_reason, resolved_at=T0)
     at(time_machine, T0 + timedelta(hours=25))
-    assert services.send_post_resolution_requests() == sent
+    assert dispatch.send_post_resolution_requests() == sent
     assert len(run_outbox()) == sent
 
 
 def test_old_resolutions_are_not_surveyed(run_outbox, time_machine, settings):
     at(time_machine, T0)
     resolved_request(at=T0 - timedelta(days=settings.FEEDBACK_SEND_WITHIN_DAYS + 1))
-    assert services.send_post_resolution_requests() == 0
+    assert dispatch.send_post_resolution_requests() == 0
 
 
 def test_delay_is_a_setting(run_outbox, time_machine, settings):
@@ -216,7 +215,7 @@ def test_delay_is_a_setting(run_outbox, time_machine, settings):
     at(time_machine, T0)
     resolved_request()
     at(time_machine, T0 + timedelta(hours=2, minutes=1))
-    assert services.send_post_resolution_requests() == 1
+    assert dispatch.send_post_resolution_requests() == 1
 
 
 def test_company_request_goes_to_its_requester_in_their_language(run_outbox, time_machine):
@@ -225,7 +224,7 @@ def test_company_request_goes_to_its_requester_in_their_language(run_outbox, tim
     member = MembershipFactory(company=company, user__language="ms").user
     resolve(SupportRequestFactory(company=company, requester=member))
     at(time_machine, T0 + timedelta(hours=25))
-    services.send_post_resolution_requests()
+    dispatch.send_post_resolution_requests()
     request = FeedbackRequest.objects.get()
     assert request.company == company
     assert request.segment == company.segment
@@ -240,7 +239,7 @@ def test_opted_out_requester_gets_no_survey_nor_reminder(client, run_outbox, tim
     at(time_machine, T0)
     first = resolved_request()
     at(time_machine, T0 + timedelta(hours=25))
-    services.send_post_resolution_requests()
+    dispatch.send_post_resolution_requests()
     (message,) = run_outbox()
     path = unsubscribe_path(message)
 
@@ -258,9 +257,9 @@ def test_opted_out_requester_gets_no_survey_nor_reminder(client, run_outbox, tim
     at(time_machine, T0 + timedelta(days=1))
     resolved_request(requester=first.requester)
     at(time_machine, T0 + timedelta(days=3))
-    assert services.send_post_resolution_requests() == 0
+    assert dispatch.send_post_resolution_requests() == 0
     at(time_machine, T0 + timedelta(days=10))
-    assert services.send_reminders() == 0
+    assert dispatch.send_reminders() == 0
     assert len(run_outbox()) == 1
 
 
@@ -271,14 +270,14 @@ APRIL_2 = datetime(2026, 4, 2, 2, 30, tzinfo=UTC)
 
 
 def test_periods():
-    period = services.period_containing(datetime(2026, 5, 17, tzinfo=UTC))
+    period = dispatch.period_containing(datetime(2026, 5, 17, tzinfo=UTC))
     assert period.label == "2026-Q2"
     assert (period.start.month, period.end.month) == (4, 7)
-    previous = services.previous_period(datetime(2026, 1, 3, tzinfo=UTC))
+    previous = dispatch.previous_period(datetime(2026, 1, 3, tzinfo=UTC))
     assert previous.label == "2025-Q4"
     assert previous.end.year == 2026
-    assert services.period_containing(datetime(2026, 12, 31, tzinfo=UTC), 1).label == "2026-12"
-    assert services.period_containing(datetime(2026, 12, 31, tzinfo=UTC), 12).label == "2026"
+    assert dispatch.period_containing(datetime(2026, 12, 31, tzinfo=UTC), 1).label == "2026-12"
+    assert dispatch.period_containing(datetime(2026, 12, 31, tzinfo=UTC), 12).label == "2026"
 
 
 def test_periodic_survey_goes_to_home_users_and_company_admins(run_outbox, time_machine):
@@ -318,7 +317,7 @@ def test_periodic_survey_skips_recent_answerers_and_opt_outs(run_outbox, time_ma
                             created_at=APRIL_2 - timedelta(days=91))
 
     at(time_machine, APRIL_2)
-    assert services.send_periodic_surveys() == 1
+    assert dispatch.send_periodic_surveys() == 1
     assert [m.to[0] for m in run_outbox()] == [answered_long_ago.email]
 
 
@@ -328,14 +327,14 @@ def test_periodic_survey_is_sent_only_early_in_the_next_period(run_outbox, time_
     SupportRequestFactory()
     at(time_machine, datetime(2026, 4, 1, tzinfo=UTC)
        + timedelta(days=settings.FEEDBACK_PERIODIC_WINDOW_DAYS, hours=1))
-    assert services.send_periodic_surveys() == 0
+    assert dispatch.send_periodic_surveys() == 0
 
 
 def test_periodic_answer_link_works(client, run_outbox, time_machine):
     at(time_machine, Q1)
     SupportRequestFactory()
     at(time_machine, APRIL_2)
-    services.send_periodic_surveys()
+    dispatch.send_periodic_surveys()
     path = answer_path(run_outbox()[0])
     response = client.get(path)
     assert response.status_code == 200
@@ -350,10 +349,10 @@ def test_periodic_reminder_once(run_outbox, time_machine, settings):
     at(time_machine, Q1)
     SupportRequestFactory()
     at(time_machine, APRIL_2)
-    services.send_periodic_surveys()
+    dispatch.send_periodic_surveys()
     at(time_machine, APRIL_2 + timedelta(days=settings.FEEDBACK_REMINDER_DAYS, hours=1))
-    assert services.send_reminders() == 1
-    assert services.send_reminders() == 0
+    assert dispatch.send_reminders() == 1
+    assert dispatch.send_reminders() == 0
     assert len(run_outbox()) == 2
     assert "2026-Q1" in mail.outbox[1].body
 
@@ -367,7 +366,7 @@ def _dispatch_queries(n, time_machine):
         resolved_request()
     at(time_machine, T0 + timedelta(hours=25))
     with CaptureQueriesContext(connection) as ctx:
-        assert services.send_post_resolution_requests() == n
+        assert dispatch.send_post_resolution_requests() == n
     from helpdesk.models import SupportRequest
 
     SupportRequest.objects.all().delete()

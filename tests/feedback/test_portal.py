@@ -244,7 +244,7 @@ def test_section_queries_do_not_grow_with_rows(client, acme, acme_admin, workspa
 
 def test_staff_member_of_a_company_cannot_rate_other_members_requests(client, acme,
                                                                       acme_member):
-    from tests.helpdesk.factories import AgentFactory
+    from tests.accounts.factories import AgentFactory
 
     agent = AgentFactory()
     MembershipFactory(company=acme, user=agent)
@@ -257,10 +257,10 @@ def test_staff_member_of_a_company_cannot_rate_other_members_requests(client, ac
 
 
 def test_refused_answer_leaves_no_feedback_request_behind():
-    from feedback import services
+    from feedback import answering
 
     support_request = resolved_request()
-    with pytest.raises(services.InvalidAnswers):
-        services.answer_support_request(support_request, answers={"satisfaction": 7},
+    with pytest.raises(answering.InvalidAnswers):
+        answering.answer_support_request(support_request, answers={"satisfaction": 7},
                                         respondent=support_request.requester)
     assert not FeedbackRequest.objects.exists()

@@ -194,7 +194,7 @@ def test_admin_survey_editing_keeps_code(admin_client):
 
 
 def test_feedback_for_request(data):
-    from feedback.services import feedback_for_request
+    from feedback.answering import feedback_for_request
 
     answer_row = FeedbackResponseFactory(comment="Shown to staff")
     support_request = answer_row.feedback_request.support_request
@@ -208,7 +208,7 @@ def test_feedback_for_request(data):
 def test_request_feedback_include_renders_escaped(data):
     from django.template.loader import render_to_string
 
-    from feedback.services import feedback_for_request
+    from feedback.answering import feedback_for_request
 
     answer_row = FeedbackResponseFactory(comment="<b>x</b>")
     html = render_to_string("admin/feedback/includes/request_feedback.html", {

@@ -12,7 +12,13 @@ from accounts.models import CompanySegment, Segment
 from accounts.workspace import Workspace, resolve_workspace
 from helpdesk.rules.services import load_published_rules
 from licensing.models import ProductKind, ProductSegment
-from tests.accounts.factories import CompanyFactory, MembershipFactory, UserFactory
+from tests.accounts.factories import (
+    AgentFactory,
+    CompanyFactory,
+    MembershipFactory,
+    UserFactory,
+    supervisor,
+)
 from tests.licensing.factories import (
     LicenceFactory,
     PremiumPlanFactory,
@@ -20,13 +26,7 @@ from tests.licensing.factories import (
     SupportPlanFactory,
 )
 
-from .factories import (
-    AgentFactory,
-    QueueFactory,
-    file_test_request,
-    supervisor,
-    version_with_requirements,
-)
+from .factories import QueueFactory, file_test_request, version_with_requirements
 
 
 @pytest.fixture

@@ -2,12 +2,10 @@
 licence always belong together."""
 
 import factory
-from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from accounts.models import Segment
 from accounts.workspace import Workspace
-from helpdesk.groups import AGENTS, SUPERVISORS
 from helpdesk.models import Message, Queue, SupportRequest
 from helpdesk.requests import filing
 from licensing.models import OperatingSystem, RequestCategory
@@ -17,22 +15,6 @@ from tests.licensing.factories import (
     SupportPlanFactory,
     SystemRequirementFactory,
 )
-
-
-class AgentFactory(UserFactory):
-    """Support staff in the Agents group (created by the data migration)."""
-
-    is_staff = True
-
-    @factory.post_generation
-    def group(self, create, extracted, **kwargs):
-        if create:
-            self.groups.add(Group.objects.get(name=extracted or AGENTS))
-
-
-def supervisor(**kwargs):
-    """Support staff in the Supervisors group."""
-    return AgentFactory(group=SUPERVISORS, **kwargs)
 
 
 class QueueFactory(factory.django.DjangoModelFactory):
@@ -105,5 +87,6 @@ def file_test_request(world, user=None, workspace=None, *, code="malfunction", *
         kwargs.setdefault("os_version", "11")
     kwargs.setdefault("subject", "The scan stops halfway")
     kwargs.setdefault("description", "It stops at 40 per cent, every time.")
-    return filing.file_request(by=kwargs.pop("by", user), workspace=workspace,
-                                 category=cat, **kwargs)
+    by = kwargs.pop("by", user)
+    return filing.file_request(filing.RequestIntake.of(workspace=workspace, category=cat,
+                                                       **kwargs), by=by)

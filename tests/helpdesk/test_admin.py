@@ -215,8 +215,8 @@ def test_search_by_reference_email_and_licence_key(hd, desk, file_request):
 
 def test_phone_intake_files_for_the_customer(hd, desk, run_outbox):
     form = {"customer": hd.acme_member.email, "company": hd.acme.pk,
-            "category": category("malfunction").pk,
-            "product": hd.biz.pk, "version": "12.8", "os": "windows", "os_version": "11",
+            "category": "malfunction",
+            "product": hd.biz.code, "version": "12.8", "os": "windows", "os_version": "11",
             "subject": "Called in: agent crashes", "description": "On every start.",
             "priority": "high"}
     response = desk.post(reverse("admin:helpdesk_supportrequest_add"), form)
@@ -225,7 +225,7 @@ def test_phone_intake_files_for_the_customer(hd, desk, run_outbox):
     assert (sr.requester, sr.filed_by, sr.company) == (hd.acme_member, hd.agent, hd.acme)
     assert [m.to for m in run_outbox()] == [[hd.acme_member.email]]
     refused = desk.post(reverse("admin:helpdesk_supportrequest_add"), {
-        **form, "customer": hd.home_user.email, "company": "", "product": hd.free.pk,
+        **form, "customer": hd.home_user.email, "company": "", "product": hd.free.code,
         "version": "3.1"})
     assert refused.status_code == 200 and b"4.5a" in refused.content
 

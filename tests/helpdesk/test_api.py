@@ -56,7 +56,7 @@ def test_an_unverified_company_gets_a_clear_error(hd, api):
     response = api(hd.acme_admin).post(
         "/api/v1/requests/", {**FILING, "workspace": "acme", "product": "endpoint",
                               "version": "12.8"}, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert "not verified" in response.json()["errors"]["workspace"][0]
 
 

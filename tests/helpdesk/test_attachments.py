@@ -13,10 +13,12 @@ from django.core.files.base import ContentFile, File
 from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
 from django.utils import timezone
 
+from accounts.errors import InvalidState, NotAllowed
 from accounts.models import AuditEvent
-from helpdesk import errors, tasks
+from helpdesk import tasks
 from helpdesk.models import Attachment, Message, SupportRequest
 from helpdesk.requests import files, lifecycle
+from helpdesk.requests.storage import AttachmentRefused
 
 from .conftest import kinds
 
@@ -85,7 +87,7 @@ def test_a_26_mb_file_is_refused_before_it_is_read(hd, sr):
     upload.size = 26 * 1024 * 1024
     upload.seek(0)
     before = Message.objects.filter(request=sr).count()
-    with pytest.raises(errors.AttachmentRefused, match="larger than the limit of 25"):
+    with pytest.raises(AttachmentRefused, match="larger than the limit of 25"):
         files.upload_attachment(sr, by=hd.home_user, file=upload)
     _nothing_changed(sr, before)
     upload.close()
@@ -117,7 +119,7 @@ def test_refused_files_through_the_api(hd, api, sr, name, content, message):
 def test_a_path_as_file_name_is_refused(hd, sr):
     before = Message.objects.filter(request=sr).count()
     upload = File(io.BytesIO(b"root:x:0:0:root:/root:/bin/bash\n"), name="../../etc/passwd")
-    with pytest.raises(errors.AttachmentRefused, match="is not allowed"):
+    with pytest.raises(AttachmentRefused, match="is not allowed"):
         files.upload_attachment(sr, by=hd.home_user, file=upload)
     _nothing_changed(sr, before)
 
@@ -142,7 +144,7 @@ def test_a_path_as_file_name_is_refused_through_the_api(hd, api, sr):
 def test_customers_cannot_attach_to_a_closed_request(hd, sr):
     lifecycle.resolve_request(sr, by=hd.agent)
     lifecycle.close_request(sr, by=hd.agent)
-    with pytest.raises(errors.InvalidState):
+    with pytest.raises(InvalidState):
         files.upload_attachment(sr, by=hd.home_user,
                                    file=ContentFile(PNG, name="late.png"))
 
@@ -155,7 +157,7 @@ def test_a_file_on_an_internal_note_is_staff_only(hd, api, sr):
     assert client.get(f"/api/v1/requests/{sr.reference}/attachments/").json()["results"] == []
     assert client.get(f"/api/v1/requests/{sr.reference}/attachments/{attachment.pk}/"
                       "download/").status_code == 404
-    with pytest.raises(errors.NotAllowed):
+    with pytest.raises(NotAllowed):
         files.upload_attachment(sr, by=hd.home_user, message=note,
                                    file=ContentFile(PNG, name="x.png"))
 
@@ -240,5 +242,5 @@ def test_samples_are_purged_after_the_retention_period_once(
     assert events.count() == 1 and events.get().data["attachment"] == attachment.pk
     recent.refresh_from_db()
     assert recent.purged_at is None
-    with pytest.raises(errors.InvalidState):
+    with pytest.raises(InvalidState):
         files.download_sample(attachment, by=hd.agent)

@@ -3,10 +3,12 @@ import re
 import pytest
 from django.utils import timezone
 
+from accounts.errors import NotAllowed
 from accounts.models import AuditEvent
-from helpdesk import errors
 from helpdesk.models import QueueRoute, SupportRequest
 from helpdesk.requests import filing
+from helpdesk.requests.filing import WorkspaceNotVerified
+from licensing.eligibility import Refused
 
 from .conftest import kinds
 from .factories import QueueFactory, category
@@ -47,7 +49,7 @@ def test_a_business_request_takes_the_licence_and_its_plan(hd, file_request):
 
 
 def test_a_refused_request_is_not_created_and_the_refusal_is_recorded(hd, file_request):
-    with pytest.raises(errors.Refused) as refused:
+    with pytest.raises(Refused) as refused:
         file_request(product=hd.free, version=hd.free_v)
     assert refused.value.decision.clause == "4.5a"
     assert not SupportRequest.objects.exists()
@@ -55,7 +57,7 @@ def test_a_refused_request_is_not_created_and_the_refusal_is_recorded(hd, file_r
 
 
 def test_an_out_of_scope_topic_is_refused_with_its_clause(hd, file_request):
-    with pytest.raises(errors.Refused) as refused:
+    with pytest.raises(Refused) as refused:
         file_request(code="oos_4_2_5")
     assert refused.value.decision.clause == "4.2.5"
 
@@ -63,7 +65,7 @@ def test_an_out_of_scope_topic_is_refused_with_its_clause(hd, file_request):
 def test_an_unverified_company_cannot_file(hd, file_request):
     hd.acme.is_verified = False
     hd.acme.save()
-    with pytest.raises(errors.WorkspaceNotVerified, match="not verified"):
+    with pytest.raises(WorkspaceNotVerified, match="not verified"):
         file_request(hd.acme_admin, hd.acme_admin_ws)
     assert not SupportRequest.objects.exists()
 
@@ -74,14 +76,14 @@ def test_staff_file_for_a_customer_on_the_phone_under_the_same_rules(hd, file_re
     sr = file_request(hd.acme_member, workspace, by=hd.agent)
     assert (sr.requester, sr.filed_by, sr.company) == (hd.acme_member, hd.agent, hd.acme)
     assert [m.to for m in run_outbox()] == [[hd.acme_member.email]]
-    with pytest.raises(errors.Refused):
+    with pytest.raises(Refused):
         file_request(hd.home_user, by=hd.agent, product=hd.free, version=hd.free_v)
 
 
 def test_only_staff_file_for_someone_else(hd, file_request):
-    with pytest.raises(errors.NotAllowed):
+    with pytest.raises(NotAllowed):
         file_request(hd.acme_member, hd.acme_member_ws, by=hd.acme_member2)
-    with pytest.raises(errors.NotAllowed):
+    with pytest.raises(NotAllowed):
         filing.customer_workspace(hd.home_user, hd.acme)
 
 

@@ -8,8 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.errors import NotAllowed
 from accounts.models import AuditEvent
-from licensing import services
+from licensing import imports, licences
 from licensing.models import Licence, PaidService, QuoteRequest
 from notifications.models import Notification
 from tests.accounts.factories import UserFactory
@@ -61,8 +62,8 @@ def test_customers_cannot_reach_the_reveal(world, client):
     assert response.status_code in (302, 403, 404)
     assert licence.key not in response.content.decode()
     assert not AuditEvent.objects.filter(action="licence.key_revealed").exists()
-    with pytest.raises(services.NotAllowed):
-        services.reveal_key(licence, by=world.acme_admin)
+    with pytest.raises(NotAllowed):
+        licences.reveal_key(licence, by=world.acme_admin)
 
 
 @pytest.mark.parametrize("typed", [
@@ -211,7 +212,7 @@ def test_csv_import_rejects_bad_rows_and_imports_nothing(world, desk):
     (b"\xff\xfe\x00garbage", "UTF-8"),
 ])
 def test_csv_import_reports_unusable_files(world, staff, payload, message):
-    result = services.import_licences_csv(
+    result = imports.import_licences_csv(
         SimpleUploadedFile("x.csv", payload), by=staff)
     assert not result.ok and result.created == 0
     assert message in str(result.errors[0])
@@ -219,8 +220,8 @@ def test_csv_import_reports_unusable_files(world, staff, payload, message):
 
 
 def test_csv_import_is_for_staff_only(world):
-    with pytest.raises(services.NotAllowed):
-        services.import_licences_csv(_upload(CSV_HEADER), by=world.acme_admin)
+    with pytest.raises(NotAllowed):
+        imports.import_licences_csv(_upload(CSV_HEADER), by=world.acme_admin)
 
 
 def test_quote_status_changes_in_the_admin_go_through_services(world, desk, staff):

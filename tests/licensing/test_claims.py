@@ -3,8 +3,9 @@ refusal changes nothing), and the limit on wrong keys."""
 
 import pytest
 
+from accounts.errors import DomainError, NotAllowed
 from accounts.models import AuditEvent
-from licensing import services
+from licensing import licences
 from licensing.models import Licence
 
 from .factories import LicenceFactory
@@ -146,8 +147,8 @@ def test_refused_claims_are_audited_without_the_full_key(world, api):
 
 def test_the_service_refuses_a_workspace_of_somebody_else(world):
     licence = LicenceFactory(product=world.biz)
-    with pytest.raises(services.NotAllowed):
-        services.claim_licence(key=licence.key, workspace=world.acme_ws, user=world.globex_admin)
+    with pytest.raises(NotAllowed):
+        licences.claim_licence(key=licence.key, workspace=world.acme_ws, user=world.globex_admin)
 
 
 # Portal pages --------------------------------------------------------------------------
@@ -208,9 +209,9 @@ def test_two_companies_racing_for_one_key_one_wins():
     def claim(user, workspace):
         barrier.wait()
         try:
-            services.claim_licence(key=licence.key, workspace=workspace, user=user)
+            licences.claim_licence(key=licence.key, workspace=workspace, user=user)
             outcomes.append("claimed")
-        except services.LicensingError as exc:
+        except DomainError as exc:
             outcomes.append(exc.code)
         finally:
             connection.close()

@@ -8,8 +8,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from accounts.models import AuditEvent
-from licensing import services
+from licensing import intake
 from licensing.eligibility import Decision, Offer, decide
+from licensing.intake import EligibilityFacts
 from licensing.models import Licence
 
 from .conftest import category
@@ -288,18 +289,34 @@ def test_decide_writes_nothing(world):
 
 
 def test_a_refusal_is_recorded_for_staff_and_an_acceptance_is_not(world):
-    kwargs = {"workspace": world.acme_ws, "category": category("malfunction"),
-              "product": world.biz, "version": world.biz_v}
-    refused = decide(**kwargs, os="windows", os_version="11")
-    event = services.record_refusal(refused, user=world.acme_admin, **kwargs)
-    assert event.action == "eligibility.refused"
+    refused = EligibilityFacts(workspace=world.acme_ws, category=category("malfunction"),
+                               product=world.biz, version=world.biz_v, os="windows",
+                               os_version="11")
+    assert intake.check(refused, by=world.acme_admin).clause == "4.5b"
+    event = AuditEvent.objects.get(action="eligibility.refused")
     assert event.data["clause"] == "4.5b"
     assert (event.data["category"], event.data["product"], event.data["version"]) == (
         "malfunction", "endpoint", "12.8")
     assert event.company == world.acme and event.actor == world.acme_admin
-    accepted = Decision(True, None, "ok")
-    assert services.record_refusal(accepted, user=world.acme_admin, **kwargs) is None
+    accepted = EligibilityFacts(workspace=world.acme_ws, category=category("howto_download"))
+    assert intake.check(accepted, by=world.acme_admin).eligible
     assert AuditEvent.objects.filter(action="eligibility.refused").count() == 1
+
+
+def test_repeated_refusals_fold_into_one_row_per_person_clause_and_minute(world):
+    """A script (or a live preview) asking again and again cannot flood the audit trail."""
+    refused = EligibilityFacts(workspace=world.acme_ws, category=category("malfunction"),
+                               product=world.biz, version=world.biz_v, os="windows",
+                               os_version="11")
+    topic = EligibilityFacts(workspace=world.acme_ws, category=category("oos_4_2_5"))
+    for _ in range(50):
+        intake.check(refused, by=world.acme_admin)
+    intake.check(topic, by=world.acme_admin)
+    intake.check(refused, by=world.acme_member)
+    rows = AuditEvent.objects.filter(action="eligibility.refused")
+    assert sorted((e.actor.email, e.data["clause"], e.count) for e in rows) == sorted([
+        (world.acme_admin.email, "4.5b", 50), (world.acme_admin.email, "4.2.5", 1),
+        (world.acme_member.email, "4.5b", 1)])
 
 
 def test_reasons_follow_the_active_language(world):

@@ -4,11 +4,12 @@ the outbox, visible to the right people only."""
 import pytest
 from django.utils import translation
 
+from accounts.errors import DomainError, NotAllowed
 from accounts.models import AuditEvent
-from licensing import services
+from licensing import quotes
 from licensing.models import QuoteRequest
 from notifications.models import Notification
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import AgentFactory
 
 from .conftest import category
 from .factories import QuoteRequestFactory
@@ -20,7 +21,7 @@ def _ask(world, **kwargs):
     defaults = {"workspace": world.acme_member_ws, "user": world.acme_member,
                 "service": "professional_services", "message": "Remote session, please.",
                 "category": category("oos_4_2_5")}
-    return services.request_quote(**{**defaults, **kwargs})
+    return quotes.request_quote(**{**defaults, **kwargs})
 
 
 def test_request_quote_records_clause_audits_and_emails(world, run_outbox):
@@ -43,7 +44,7 @@ def test_a_home_quote_belongs_to_the_home_workspace(world):
 
 
 def test_a_quote_for_a_service_not_offered_in_the_country_is_refused(world):
-    with pytest.raises(services.LicensingError) as refused:
+    with pytest.raises(DomainError) as refused:
         _ask(world, workspace=world.sgco_ws, user=world.sg_admin)
     assert refused.value.field == "service"
     assert not QuoteRequest.objects.exists()
@@ -51,10 +52,10 @@ def test_a_quote_for_a_service_not_offered_in_the_country_is_refused(world):
 
 
 def test_staff_answer_and_move_a_quote_on(world, run_outbox):
-    staff = UserFactory(is_staff=True)
+    staff = AgentFactory()
     quote = _ask(world)
     run_outbox().clear()
-    services.update_quote(quote, by=staff, status="quoted",
+    quotes.update_quote(quote, by=staff, status="quoted",
                           staff_reply="Two sessions: 1,200 MYR & travel.")
     quote.refresh_from_db()
     assert (quote.status, quote.staff_reply) == ("quoted", "Two sessions: 1,200 MYR & travel.")
@@ -65,7 +66,7 @@ def test_staff_answer_and_move_a_quote_on(world, run_outbox):
     assert len(mail) == 1 and mail[0].to == [world.acme_member.email]
     assert "1,200 MYR & travel." in mail[0].body  # plain text is not HTML-escaped
     assert "Quoted" in mail[0].body
-    services.update_quote(quote, by=staff, status="accepted")
+    quotes.update_quote(quote, by=staff, status="accepted")
     assert QuoteRequest.objects.get(pk=quote.pk).status == "accepted"
 
 
@@ -78,10 +79,10 @@ def test_emails_go_out_in_the_requesters_language(world, run_outbox):
 
 
 def test_nothing_changed_sends_nothing(world):
-    staff = UserFactory(is_staff=True)
+    staff = AgentFactory()
     quote = _ask(world)
     Notification.objects.all().delete()
-    services.update_quote(quote, by=staff, status="new", staff_reply="")
+    quotes.update_quote(quote, by=staff, status="new", staff_reply="")
     assert not Notification.objects.exists()
     assert not AuditEvent.objects.filter(action="quote.updated").exists()
 
@@ -91,17 +92,17 @@ def test_nothing_changed_sends_nothing(world):
     ("new", "bogus"),
 ])
 def test_impossible_status_changes_are_refused(world, start, target):
-    staff = UserFactory(is_staff=True)
+    staff = AgentFactory()
     quote = QuoteRequestFactory(status=start)
-    with pytest.raises(services.LicensingError):
-        services.update_quote(quote, by=staff, status=target)
+    with pytest.raises(DomainError):
+        quotes.update_quote(quote, by=staff, status=target)
     assert QuoteRequest.objects.get(pk=quote.pk).status == start
 
 
 def test_only_staff_update_quotes(world):
     quote = _ask(world)
-    with pytest.raises(services.NotAllowed):
-        services.update_quote(quote, by=world.acme_admin, status="quoted")
+    with pytest.raises(NotAllowed):
+        quotes.update_quote(quote, by=world.acme_admin, status="quoted")
 
 
 # Portal pages --------------------------------------------------------------------------

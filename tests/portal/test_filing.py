@@ -46,7 +46,9 @@ def test_a_company_member_files_for_the_company(client, world):
                                                       world.acme_licence)
 
 
-def test_checking_shows_the_decision_before_submitting_and_records_nothing(client, world):
+def test_checking_shows_the_decision_before_submitting_and_records_it(client, world):
+    """The check is the same as the API's: the refusal is on record for staff (folded per
+    person, clause and minute), and nothing is filed."""
     client.force_login(world.home_user)
     data = {"action": "check", "product": "home-premium", "version": "21.3", "os": "windows",
             "os_version": "10", "category": "malfunction", "subject": "Old version"}
@@ -57,7 +59,7 @@ def test_checking_shows_the_decision_before_submitting_and_records_nothing(clien
     assert 'href="/rules/#clause-4.3.2"' in body
     assert "Ask for a quote for Support extension" in body
     assert SupportRequest.objects.count() == 0
-    assert not AuditEvent.objects.filter(action="eligibility.refused").exists()
+    assert AuditEvent.objects.get(action="eligibility.refused").data["clause"] == "4.3.2"
     # What was typed stays in the form.
     assert 'value="Old version"' in body and '<option value="21.3" selected>' in body
 
@@ -147,8 +149,10 @@ def test_empty_input_shows_errors_next_to_the_fields(client, world):
     response = client.post("/my/requests/new/", {"action": "file"})
     body = response.content.decode()
     assert response.status_code == 400
-    for field in ("category", "subject", "description"):
-        assert "required" in _errors_of(body, field), field
+    # The intake's own words, the same the API and the admin give.
+    assert "Choose a topic." in _errors_of(body, "category")
+    assert "Give the request a subject." in _errors_of(body, "subject")
+    assert "Write a message first." in _errors_of(body, "description")
     assert SupportRequest.objects.count() == 0
 
 
@@ -174,8 +178,8 @@ def test_too_long_and_malformed_values_are_refused_and_kept(client, world):
     assert "at most 20000 characters" in _errors_of(body, "description")
     assert "numbers separated by dots" in _errors_of(body, "os_version")
     assert "An activation code looks like" in _errors_of(body, "licence_key")
-    assert "Select a valid choice" in _errors_of(body, "priority")
-    assert "Select a valid choice" in _errors_of(body, "product")
+    assert "Choose a priority from the list." in _errors_of(body, "priority")
+    assert "There is no product with this code." in _errors_of(body, "product")
     # What was typed comes back, escaped; never as markup.
     assert payload not in body
     assert 'value="&lt;script&gt;alert(1)&lt;/script&gt;"' in body
@@ -187,7 +191,8 @@ def test_a_version_of_another_product_is_not_taken(client, world):
     response = client.post("/my/requests/new/", {**HOME_OK, "action": "file",
                                                   "version": "3.1"})
     assert response.status_code == 400
-    assert "Select a valid choice" in _errors_of(response.content.decode(), "version")
+    assert "Home Premium has no version 3.1." in _errors_of(response.content.decode(),
+                                                          "version")
 
 
 def test_the_home_portal_offers_home_products_and_the_company_business_ones(client, world):

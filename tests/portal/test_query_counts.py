@@ -66,7 +66,7 @@ def test_company_request_list_for_an_admin_and_a_member(client, world):
 
 def test_request_detail_with_20_messages_and_5_attachments(client, world, file_request):
     from helpdesk.requests import lifecycle
-    from tests.helpdesk.factories import AgentFactory
+    from tests.accounts.factories import AgentFactory
 
     sr = file_request(world.home_user)
     agent = AgentFactory()

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from helpdesk.models import Attachment, Message, SupportRequest
 from helpdesk.requests import lifecycle
-from tests.helpdesk.factories import AgentFactory, SupportRequestFactory
+from tests.accounts.factories import AgentFactory
+from tests.helpdesk.factories import SupportRequestFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -142,7 +143,7 @@ def test_a_reply_to_a_closed_request_opens_a_follow_up(client, world, sr, agent)
     follow_up = SupportRequest.objects.get(follows_up=sr)
     assert response["Location"] == f"/my/requests/{follow_up.reference}/#conversation"
     body = client.get(response["Location"]).content.decode()
-    assert "opened a new request" in body and f'href="/my/requests/{sr.reference}/"' in body
+    assert "went to its follow-up" in body and f'href="/my/requests/{sr.reference}/"' in body
 
 
 # Files -----------------------------------------------------------------------------------

@@ -193,8 +193,13 @@ def people(db):
     """A home user, Acme (admin and two members), Globex (admin) and a support agent, like
     the demo accounts; the companies are verified."""
     from accounts.models import CompanySegment
-    from tests.accounts.factories import CompanyFactory, MembershipFactory, UserFactory
-    from tests.helpdesk.factories import AgentFactory, supervisor
+    from tests.accounts.factories import (
+        AgentFactory,
+        CompanyFactory,
+        MembershipFactory,
+        UserFactory,
+        supervisor,
+    )
 
     w = SimpleNamespace()
     w.home = UserFactory(email="home@example.com", full_name="Hana Home")

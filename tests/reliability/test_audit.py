@@ -50,11 +50,11 @@ def last(action: str) -> AuditEvent:
 
 
 def sample_of(world):
-    sample_request = filing.file_request(
-        by=world.home, workspace=Workspace(user=world.home),
+    sample_request = filing.file_request(filing.RequestIntake.of(
+        workspace=Workspace(user=world.home),
         category=RequestCategory.objects.get(code="false_positive"), subject="False alarm",
         description="My own tool is flagged.", product=world.home_product,
-        version=world.home_version, os="windows", os_version="11")
+        version=world.home_version, os="windows", os_version="11"), by=world.home)
     attachment = files.upload_attachment(
         sample_request, by=world.home,
         file=SimpleUploadedFile("tool.exe", b"MZ\x90\x00" + b"\x00" * 64))

@@ -21,8 +21,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from notifications.models import Notification
-from tests.accounts.factories import PASSWORD, UnverifiedUserFactory, UserFactory
-from tests.helpdesk.factories import supervisor
+from tests.accounts.factories import PASSWORD, UnverifiedUserFactory, UserFactory, supervisor
 
 pytestmark = pytest.mark.django_db
 

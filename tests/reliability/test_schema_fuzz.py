@@ -91,8 +91,12 @@ def world(db):
     from helpdesk.requests import files, filing, lifecycle
     from helpdesk.rules.services import load_published_rules
     from licensing.models import OperatingSystem, ProductKind, ProductSegment, RequestCategory
-    from tests.accounts.factories import CompanyFactory, MembershipFactory, UserFactory
-    from tests.helpdesk.factories import AgentFactory
+    from tests.accounts.factories import (
+        AgentFactory,
+        CompanyFactory,
+        MembershipFactory,
+        UserFactory,
+    )
     from tests.licensing.factories import (
         LicenceFactory,
         PaidServiceFactory,
@@ -129,10 +133,10 @@ def world(db):
     malfunction = RequestCategory.objects.get(code="malfunction")
 
     def file(user, workspace, product, version):
-        return filing.file_request(
-            by=user, workspace=workspace, category=malfunction, subject="The scan stops",
+        return filing.file_request(filing.RequestIntake.of(
+            workspace=workspace, category=malfunction, subject="The scan stops",
             description="At 40 per cent.", os=OperatingSystem.WINDOWS, os_version="11",
-            product=product, version=version)
+            product=product, version=version), by=user)
 
     workspaces = {home: Workspace(user=home), member: resolve_workspace(member, "acme")}
     products = {home: (home_product, home_version), member: (biz, biz_version)}

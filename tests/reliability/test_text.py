@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from feedback import services as feedback_services
+from feedback import answering
 from feedback.models import FeedbackRequest, FeedbackResponse
 from notifications.models import Notification
 from notifications.services import render
@@ -71,7 +71,7 @@ def world(db):
     w = build_world(**NAMES)
     # A survey comment, answered in the portal.
     survey_request = FeedbackRequest.objects.filter(user=w.acme_member).first()
-    feedback_services.answer(survey_request, answers={"satisfaction": 2, "comment": COMMENT},
+    answering.answer(survey_request, answers={"satisfaction": 2, "comment": COMMENT},
                              channel="portal", respondent=w.acme_member)
     return w
 

@@ -25,9 +25,9 @@ from rest_framework.test import APIClient
 
 from accounts.services import create_api_token
 from accounts.workspace import Workspace
-from helpdesk.errors import AttachmentRefused
 from helpdesk.models import Attachment
 from helpdesk.requests import files, filing
+from helpdesk.requests.storage import AttachmentRefused
 from helpdesk.rules.services import load_published_rules
 from licensing.models import RequestCategory
 from tests.accounts.factories import UserFactory
@@ -73,13 +73,13 @@ def setup(db):
     SystemRequirementFactory(version=version)
     user = UserFactory()
     workspace = Workspace(user=user)
-    plain = filing.file_request(
-        by=user, workspace=workspace, subject="Lost code", description="Order 123.",
-        category=RequestCategory.objects.get(code="licence_recovery"))
-    sample = filing.file_request(
-        by=user, workspace=workspace, subject="False alarm", description="On my tool.",
+    plain = filing.file_request(filing.RequestIntake.of(
+        workspace=workspace, subject="Lost code", description="Order 123.",
+        category=RequestCategory.objects.get(code="licence_recovery")), by=user)
+    sample = filing.file_request(filing.RequestIntake.of(
+        workspace=workspace, subject="False alarm", description="On my tool.",
         category=RequestCategory.objects.get(code="false_positive"), product=product,
-        version=version, os="windows", os_version="11")
+        version=version, os="windows", os_version="11"), by=user)
     _token, key = create_api_token(user, name="uploads")
     api = APIClient()
     api.force_authenticate(user)

@@ -21,8 +21,13 @@ from feedback.models import FeedbackRequest, Survey
 from helpdesk.requests import files, filing, lifecycle
 from helpdesk.rules.services import load_published_rules
 from licensing.models import OperatingSystem, ProductSegment, RequestCategory
-from tests.accounts.factories import CompanyFactory, MembershipFactory, UserFactory
-from tests.helpdesk.factories import AgentFactory, supervisor
+from tests.accounts.factories import (
+    AgentFactory,
+    CompanyFactory,
+    MembershipFactory,
+    UserFactory,
+    supervisor,
+)
 from tests.licensing.factories import (
     LicenceFactory,
     PaidServiceFactory,
@@ -115,10 +120,10 @@ def build_world(**names) -> SimpleNamespace:
         workspace = Workspace(user=user) if slug == "my" else resolve_workspace(user, slug)
         product, version = ((w.home_product, w.home_version) if slug == "my"
                             else (w.biz, w.biz_version))
-        support_request = filing.file_request(
-            by=user, workspace=workspace, category=malfunction, subject=subject,
+        support_request = filing.file_request(filing.RequestIntake.of(
+            workspace=workspace, category=malfunction, subject=subject,
             description=body, product=product, version=version, os=OperatingSystem.WINDOWS,
-            os_version="11")
+            os_version="11"), by=user)
         lifecycle.add_reply(support_request, by=user, body=body)
         lifecycle.add_reply(support_request, by=w.agent, body="Please run the quick scan.")
         attachment = files.upload_attachment(
@@ -131,10 +136,10 @@ def build_world(**names) -> SimpleNamespace:
             Owned("attachment", attachment, slug, reach, user),
         ]
         # A resolved one with its survey waiting.
-        resolved = filing.file_request(
-            by=user, workspace=workspace, category=malfunction, subject=subject,
+        resolved = filing.file_request(filing.RequestIntake.of(
+            workspace=workspace, category=malfunction, subject=subject,
             description=body, product=product, version=version, os=OperatingSystem.WINDOWS,
-            os_version="11")
+            os_version="11"), by=user)
         resolved = lifecycle.resolve_request(resolved, by=w.agent, note="Fixed.")
         survey_request = FeedbackRequest.objects.create(
             survey=Survey.objects.get(code=Survey.POST_RESOLUTION), support_request=resolved,

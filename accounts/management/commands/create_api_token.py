@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts import services
+from accounts.errors import DomainError
 from accounts.models import User
 
 
@@ -15,5 +16,8 @@ class Command(BaseCommand):
         user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
         if user is None:
             raise CommandError(f"No active user with the email {email}.")
-        _token, key = services.create_api_token(user, name=name)
+        try:
+            _token, key = services.create_api_token(user, name=name)
+        except DomainError as exc:
+            raise CommandError(exc.message) from None
         self.stdout.write(key)

@@ -1,35 +1,33 @@
-"""Every change of feedback state: sending surveys, answering them, opting out.
+"""Sending surveys: after a request is resolved, one reminder, and the periodic surveys
+(clause 6.3). These are what the Celery beat tasks run.
 
-The dispatch functions are what the Celery beat tasks run. Each send writes its
-FeedbackRequest row and its outbox email in one transaction, and the row is inserted with
-"on conflict do nothing" against the unique constraints (one per support request, ever; one
-per person, survey and period), so two runs at once send one email per request.
+Each send writes its FeedbackRequest row and its outbox email in one transaction, and the
+row is inserted with "on conflict do nothing" against the unique constraints (one per
+support request, ever; one per person, survey and period), so two runs at once send one
+email per request.
 """
 
 import logging
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.audit import record
 from accounts.models import Membership, Segment, User
+from helpdesk.models import SupportRequest
 from notifications.services import notify
 
 from . import tokens
+from .answering import survey_by_code
 from .models import (
-    COMMENT_MAX_LENGTH,
     FeedbackOptOut,
     FeedbackRequest,
     FeedbackResponse,
-    Question,
-    QuestionCode,
     Survey,
     SurveyKind,
     new_token_key,
@@ -38,240 +36,19 @@ from .models import (
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
-ANSWER_FIELDS = [code.value for code in QuestionCode]
-
-
-class FeedbackError(Exception):
-    """A domain refusal; `code` is stable for the API and the pages."""
-
-    code = "refused"
-
-
-class AlreadyAnswered(FeedbackError):
-    code = "already_answered"
-
-
-class InvalidAnswers(FeedbackError):
-    """Answers out of range, missing or too long; `errors` maps fields to messages."""
-
-    code = "invalid"
-
-    def __init__(self, errors: dict[str, list[str]]):
-        super().__init__("invalid answers")
-        self.errors = errors
 
 
 # Statuses ---------------------------------------------------------------------------
 
 
-def _request_model():
-    from helpdesk.models import SupportRequest
-
-    return SupportRequest
-
-
 def _settled_statuses() -> list[str]:
     """Statuses of a request that stays settled: resolved, or closed after resolving."""
-    status = _request_model().Status
+    status = SupportRequest.Status
     return [status.RESOLVED, status.CLOSED]
 
 
 def _no_response_reason() -> str:
-    return _request_model().CloseReason.NO_RESPONSE
-
-
-# Surveys and questions --------------------------------------------------------------
-
-
-def survey_by_code(code: str) -> Survey | None:
-    return Survey.objects.filter(code=code, is_active=True).first()
-
-
-def questions_of(survey: Survey) -> list[Question]:
-    """The questions asked, in order (one query; reuses a prefetch when there is one)."""
-    cache = getattr(survey, "_prefetched_objects_cache", {})
-    if "questions" in cache:
-        return sorted((q for q in cache["questions"] if q.is_active),
-                      key=lambda q: (q.position, q.pk))
-    return list(survey.questions.filter(is_active=True).order_by("position", "pk"))
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def clean_comment(text: str) -> str:
-    """A comment as stored: plain text, trimmed, no control or bidi-override characters.
-
-    It is never rendered as HTML: every page escapes it (and the CSV export defuses
-    formulas), so markup someone types shows as typed.
-    """
-    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL.sub("", text).strip()
-
-
-def clean_answers(questions: list[Question], data: dict) -> dict:
-    """Check answers against the questions asked; InvalidAnswers lists what is wrong.
-
-    `data` holds Python values (ints, bools, str) keyed by question code; the portal form
-    and the API both hand over what they parsed, and this is the rule they share.
-    """
-    from django.utils.translation import gettext as _
-
-    errors: dict[str, list[str]] = {}
-    cleaned: dict = {}
-    asked = {q.code: q for q in questions}
-    for code in ANSWER_FIELDS:
-        value = data.get(code)
-        question = asked.get(code)
-        if value in (None, "") or question is None:
-            if question is not None and question.is_required:
-                errors[code] = [_("Please answer this question.")]
-            continue
-        scale = question.scale
-        if scale.kind == "scale":
-            if isinstance(value, bool) or not isinstance(value, int):
-                errors[code] = [_("Choose a number.")]
-            elif not scale.minimum <= value <= scale.maximum:
-                errors[code] = [_("Choose a number from %(min)s to %(max)s.") % {
-                    "min": scale.minimum, "max": scale.maximum}]
-            else:
-                cleaned[code] = value
-        elif scale.kind == "yes_no":
-            if not isinstance(value, bool):
-                errors[code] = [_("Answer yes or no.")]
-            else:
-                cleaned[code] = value
-        else:
-            text = clean_comment(str(value))
-            if len(text) > COMMENT_MAX_LENGTH:
-                errors[code] = [_("Keep the comment under %(max)s characters.") % {
-                    "max": COMMENT_MAX_LENGTH}]
-            elif text:
-                cleaned[code] = text
-            elif question.is_required:
-                errors[code] = [_("Please answer this question.")]
-    if errors:
-        raise InvalidAnswers(errors)
-    if not cleaned:
-        raise InvalidAnswers({"non_field_errors": [_("Answer at least one question.")]})
-    return cleaned
-
-
-# Answering ----------------------------------------------------------------------------
-
-
-def find_by_token(token: str) -> FeedbackRequest:
-    """The feedback request an emailed link names, ready to answer.
-
-    Raises InvalidToken (tampered, wrong purpose), ExpiredToken (too old, or the row is gone)
-    or UsedToken (answered already). Reads only: a GET of the link records nothing.
-    """
-    key = tokens.read_answer_token(token)
-    if not isinstance(key, str):
-        raise tokens.InvalidToken
-    feedback_request = (
-        FeedbackRequest.objects.select_related("survey", "support_request", "user")
-        .filter(token_key=key).first()
-    )
-    if feedback_request is None or not feedback_request.survey.is_active:
-        raise tokens.ExpiredToken
-    if feedback_request.is_answered:
-        raise tokens.UsedToken
-    if feedback_request.is_expired:
-        raise tokens.ExpiredToken
-    return feedback_request
-
-
-def answer(feedback_request: FeedbackRequest, *, answers: dict, channel: str,
-           respondent: User | None = None, language: str = "") -> FeedbackResponse:
-    """Record the one answer to `feedback_request`; AlreadyAnswered for a second one.
-
-    `respondent` is who answered: the signed-in user, or for an emailed link the person it
-    was sent to.
-    """
-    cleaned = clean_answers(questions_of(feedback_request.survey), answers)
-    now = timezone.now()
-    try:
-        with transaction.atomic():
-            locked = FeedbackRequest.objects.select_for_update().get(pk=feedback_request.pk)
-            if locked.answered_at is not None:
-                raise AlreadyAnswered
-            response = FeedbackResponse.objects.create(
-                feedback_request=locked,
-                respondent=respondent or locked.user,
-                channel=channel,
-                language=language[:8],
-                created_at=now,
-                **cleaned,
-            )
-            locked.answered_at = now
-            locked.save(update_fields=["answered_at"])
-    except IntegrityError:
-        # Another answer won the race to the one-to-one row.
-        raise AlreadyAnswered from None
-    feedback_request.answered_at = now
-    return response
-
-
-def answer_support_request(support_request, *, answers: dict, respondent: User,
-                           channel: str = FeedbackResponse.Channel.PORTAL,
-                           language: str = "") -> FeedbackResponse:
-    """Feedback given from a portal or the API about one registered request (7.1, 7.2).
-
-    The caller has already looked the request up within the respondent's reach. It uses the
-    request's feedback request when one was sent (so the emailed link is then spent), or
-    creates one: a request has one feedback request and one answer, ever.
-    """
-    survey = Survey.objects.filter(code=Survey.POST_RESOLUTION).first()
-    if survey is None:
-        raise FeedbackError("the post-resolution survey is missing")
-    existing = (FeedbackRequest.objects.select_related("survey")
-                .filter(support_request=support_request).first())
-    # Checked before anything is written: a refused answer leaves no feedback request
-    # behind (which would stop the emailed survey).
-    clean_answers(questions_of(existing.survey if existing else survey), answers)
-    now = timezone.now()
-    with transaction.atomic():
-        feedback_request, _created = FeedbackRequest.objects.get_or_create(
-            support_request=support_request,
-            defaults={
-                "survey": survey,
-                "user_id": (support_request.requester_id or support_request.home_user_id
-                            or respondent.pk),
-                "company_id": support_request.company_id,
-                "segment": support_request.segment,
-                "origin": FeedbackRequest.Origin.PORTAL,
-                "expires_at": now + tokens.answer_max_age(),
-            },
-        )
-        return answer(feedback_request, answers=answers, channel=channel,
-                      respondent=respondent, language=language)
-
-
-def feedback_for_request(support_request) -> FeedbackRequest | None:
-    """The feedback request of one support request with its answer (`.answer`, or None),
-    for the request's page in the support desk."""
-    feedback_request = (
-        FeedbackRequest.objects.select_related("survey", "user", "response",
-                                               "response__respondent")
-        .filter(support_request=support_request).first()
-    )
-    if feedback_request is not None:
-        feedback_request.answer = getattr(feedback_request, "response", None)
-    return feedback_request
-
-
-def opt_out(user: User, *, request=None) -> bool:
-    """Stop survey emails to `user`; True when this call opted them out."""
-    with transaction.atomic():
-        _row, created = FeedbackOptOut.objects.get_or_create(user=user)
-        if created:
-            record("feedback.opted_out", actor=user, obj=user, request=request)
-    return created
-
-
-def has_opted_out(user: User) -> bool:
-    return FeedbackOptOut.objects.filter(user=user).exists()
+    return SupportRequest.CloseReason.NO_RESPONSE
 
 
 # Sending ------------------------------------------------------------------------------
@@ -372,7 +149,6 @@ def send_post_resolution_requests(now: datetime | None = None) -> int:
     now = now or timezone.now()
     due = now - timedelta(hours=settings.FEEDBACK_DELAY_HOURS)
     oldest = now - timedelta(days=settings.FEEDBACK_SEND_WITHIN_DAYS)
-    SupportRequest = _request_model()
     rows = list(
         SupportRequest.objects.filter(
             status__in=_settled_statuses(), resolved_at__lte=due, resolved_at__gte=oldest,
@@ -503,7 +279,6 @@ def periodic_recipients(period: Period, now: datetime) -> list[_Candidate]:
     """Who is asked about `period`: home users with a request in it, and the admins of each
     company with a request in it; one row per person (their home workspace first), without
     those who opted out or answered any survey in the last FEEDBACK_QUIET_DAYS."""
-    SupportRequest = _request_model()
     in_period = Q(created_at__gte=period.start, created_at__lt=period.end) | Q(
         resolved_at__gte=period.start, resolved_at__lt=period.end)
     active = SupportRequest.objects.filter(in_period)
