@@ -44,8 +44,11 @@ fuzz: messages
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/reliability/test_schema_fuzz.py \
 		--timeout=7200 $(PYTEST_ARGS)
 
+# Style (ruff) and the layering of DESIGN.md section 2 (import-linter's contracts in
+# pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 # Regenerate requirements.lock after changing the dependencies in pyproject.toml.
 lock: install

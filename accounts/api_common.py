@@ -10,7 +10,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 from rest_framework.fields import empty
 
-from .workspace import HOME_SLUG, resolve_workspace
+from .workspace import resolve_workspace
 
 
 class ApiErrorSerializer(serializers.Serializer):
@@ -56,11 +56,6 @@ class WorkspaceField(serializers.CharField):
         if slug is None or slug is empty:
             return slug
         return resolve_workspace(self.context["request"].user, slug)
-
-
-def workspace_slug(obj) -> str:
-    """The workspace a row belongs to, as the API names it."""
-    return obj.company.slug if obj.company_id else HOME_SLUG
 
 
 def filter_by_workspace(queryset, request):

@@ -2,6 +2,33 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _workspace_title(workspace) -> str:
+    return workspace.name if workspace.is_company else _("My account")
+
+
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self):
+        from .registry import READ, WORKSPACE_NAV, Link, add_link, grant_staff
+
+        for link in (
+            Link("workspace", _workspace_title, "accounts:workspace", order=0),
+            Link("company_profile", _("Company profile"), "accounts:company_profile",
+                 order=80, when=lambda workspace, obj: workspace.is_company),
+            Link("members", _("Members"), "accounts:members", order=90,
+                 when=lambda workspace, obj: workspace.is_company and workspace.is_admin),
+            Link("profile", _("Profile"), "accounts:profile", order=80, in_workspace=False,
+                 when=lambda workspace, obj: workspace.is_home),
+            Link("api_tokens", _("API tokens"), "accounts:api_tokens", order=90,
+                 in_workspace=False, when=lambda workspace, obj: workspace.is_home),
+            Link("register_company", _("Register a company"), "accounts:register_company",
+                 order=100, in_workspace=False, when=lambda workspace, obj: workspace.is_home),
+        ):
+            add_link(WORKSPACE_NAV, link)
+        grant_staff(
+            agents={"accounts.user": READ, "accounts.company": READ,
+                    "accounts.membership": READ},
+            supervisors={"accounts.auditevent": READ},
+        )

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from .access import AGENTS, SUPERVISORS
+from .workspace import portal_url
 
 # Slots of the accounts app's own pages.
 WORKSPACE_NAV = "workspace.nav"
@@ -35,23 +36,29 @@ def _always(*args) -> bool:
 
 @dataclass(frozen=True)
 class Link:
-    """A link in a slot: `url_name` is reversed with the workspace's slug (every
-    workspace page is named once for both portals, see `accounts.workspace.portal_paths`),
-    plus the keyword arguments `kwargs(obj)` gives, and `query` as the query string."""
+    """A link in a slot. `url_name` is reversed in the page's workspace (every workspace
+    page is named once for both portals, see `accounts.workspace.portal_paths`), with the
+    keyword arguments `kwargs(obj)` gives and `query` as the query string; a page of no
+    workspace (the personal profile) says `in_workspace=False`. `label` is a lazy
+    translation, or a function of the workspace."""
 
     key: str
-    label: Any  # a lazy translation: rendered in the reader's language
+    label: Any
     url_name: str
     order: int = 100
     when: Callable[..., bool] = _always
     kwargs: Callable[[Any], dict] | None = None
     query: dict = field(default_factory=dict)
+    in_workspace: bool = True
 
     def url(self, workspace, obj=None) -> str:
-        from .workspace import portal_url
-
-        url = portal_url(self.url_name, workspace, **(self.kwargs(obj) if self.kwargs else {}))
+        kwargs = self.kwargs(obj) if self.kwargs else {}
+        url = (portal_url(self.url_name, workspace, **kwargs) if self.in_workspace
+               else reverse(self.url_name, kwargs=kwargs))
         return f"{url}?{urlencode(self.query)}" if self.query else url
+
+    def text(self, workspace) -> str:
+        return str(self.label(workspace) if callable(self.label) else self.label)
 
 
 @dataclass(frozen=True)
@@ -82,7 +89,7 @@ def add_panel(slot: str, panel: Panel) -> None:
 def links(slot: str, workspace, obj=None) -> list[dict]:
     """The links of `slot` that apply, in order: `{"key", "label", "url"}`."""
     entries = sorted(_links[slot].values(), key=lambda link: (link.order, link.key))
-    return [{"key": link.key, "label": link.label, "url": link.url(workspace, obj)}
+    return [{"key": link.key, "label": link.text(workspace), "url": link.url(workspace, obj)}
             for link in entries if link.when(workspace, obj)]
 
 
@@ -96,12 +103,18 @@ def panels(slot: str, request, workspace, obj=None) -> list[dict]:
     return shown
 
 
-def grant_staff(group: str, permissions: dict[str, tuple[str, ...]]) -> None:
-    """Permissions of a staff group (`accounts.access.AGENTS` or `SUPERVISORS`) on one
-    app's models: `{"app_label.model": ("view", "change")}`."""
-    if group not in (AGENTS, SUPERVISORS):
-        raise ValueError(f"unknown staff group {group!r}")
-    _staff_permissions[group].update(permissions)
+READ = ("view",)
+WORK = ("view", "change")
+ALL = ("view", "add", "change", "delete")
+
+
+def grant_staff(agents: dict[str, tuple[str, ...]],
+                supervisors: dict[str, tuple[str, ...]] | None = None) -> None:
+    """What the staff groups may do with one app's models, as
+    `{"app_label.model": ("view", "change")}`: agents work requests; supervisors may do all
+    agents may, and more where `supervisors` says so."""
+    _staff_permissions[AGENTS].update(agents)
+    _staff_permissions[SUPERVISORS].update({**agents, **(supervisors or {})})
 
 
 def staff_permissions(group: str) -> dict[str, tuple[str, ...]]:

@@ -1,18 +1,18 @@
 from django.urls import path
 
 from . import views
+from .workspace import portal_paths
 
 app_name = "accounts"
 
 urlpatterns = [
-    path("my/", views.WorkspaceHomeView.as_view(), name="home"),
+    *portal_paths("", views.WorkspaceHomeView.as_view(), "workspace"),
     path("my/profile/", views.ProfileView.as_view(), name="profile"),
     path("my/tokens/", views.ApiTokensView.as_view(), name="api_tokens"),
     path("my/tokens/<int:pk>/revoke/", views.RevokeApiTokenView.as_view(),
          name="revoke_api_token"),
     path("my/delete/", views.EraseAccountView.as_view(), name="erase_account"),
     path("companies/new/", views.CompanyRegistrationView.as_view(), name="register_company"),
-    path("company/<slug:slug>/", views.WorkspaceHomeView.as_view(), name="company"),
     path("company/<slug:slug>/profile/", views.CompanyProfileView.as_view(),
          name="company_profile"),
     path("company/<slug:slug>/members/", views.MembersView.as_view(), name="members"),

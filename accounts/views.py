@@ -88,12 +88,12 @@ class InvitationView(LoginRequiredMixin, View):
                           {"invitation": invitation, "error": exc.message}, status=409)
         messages.success(request, _("Welcome to %(company)s.") % {
             "company": membership.company.name})
-        return redirect(reverse("accounts:company", kwargs={"slug": membership.company.slug}))
+        return redirect(reverse("accounts:workspace", kwargs={"slug": membership.company.slug}))
 
 
 def root(request):
     if request.user.is_authenticated:
-        return redirect("accounts:home")
+        return redirect("accounts:workspace")
     return redirect(settings.LOGIN_URL)
 
 
@@ -173,7 +173,7 @@ class CompanyRegistrationView(LoginRequiredMixin, FormView):
         messages.success(self.request, _(
             "%(company)s is registered. Our staff will verify it; you can invite your "
             "colleagues meanwhile.") % {"company": company.name})
-        return redirect("accounts:company", slug=company.slug)
+        return redirect("accounts:workspace", slug=company.slug)
 
 
 class CompanyProfileView(WorkspaceMixin, FormView):

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
-from django.urls import reverse
+from django.urls import path, reverse
 
 from .models import Company, Membership, Segment, User
 
@@ -50,15 +50,40 @@ class Workspace:
 
     @property
     def url(self) -> str:
-        if self.company:
-            return reverse("accounts:company", kwargs={"slug": self.company.slug})
-        return reverse("accounts:home")
+        return portal_url("accounts:workspace", self)
 
     def owner_filter(self, prefix: str = "") -> dict:
         """Field lookups that select rows owned by this workspace (home user or company)."""
         if self.company:
             return {f"{prefix}company": self.company}
         return {f"{prefix}home_user": self.user, f"{prefix}company__isnull": True}
+
+
+def portal_paths(route: str, view, name: str) -> list:
+    """`company/<slug>/<route>` and `my/<route>` under ONE name, so every workspace page is
+    reversed the same way whichever portal it is in: `portal_url(name, workspace)` in
+    Python, `{% url name slug=workspace.slug %}` in templates.
+
+    The home pattern passes slug="my" as a default argument (which `WorkspaceMixin`
+    resolves to the home workspace). It must come after the company one: Django's reverse()
+    tries the later pattern first, and only the home pattern accepts exactly slug="my".
+    """
+    return [
+        path(f"company/<slug:slug>/{route}", view, name=name),
+        path(f"my/{route}", view, {"slug": HOME_SLUG}, name=name),
+    ]
+
+
+def slug_of(row) -> str:
+    """The workspace a row (a request, a licence, a quote) belongs to, as URLs name it."""
+    return row.company.slug if row.company_id else HOME_SLUG
+
+
+def portal_url(name: str, workspace: Workspace | str, **kwargs) -> str:
+    """The URL of a workspace page (named with `portal_paths`) in `workspace` (or the
+    workspace of that slug)."""
+    slug = workspace if isinstance(workspace, str) else workspace.slug
+    return reverse(name, kwargs={"slug": slug, **kwargs})
 
 
 def resolve_workspace(user, slug: str) -> Workspace:

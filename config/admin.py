@@ -34,7 +34,7 @@ class PortalAdminSite(admin.AdminSite):
         if user.is_authenticated:
             if self.has_permission(request):
                 return redirect(self._safe_next(request))
-            return redirect("accounts:home")
+            return redirect("accounts:workspace")
         return redirect_to_login(self._safe_next(request), reverse("account_login"))
 
     def index(self, request, extra_context=None):
@@ -55,7 +55,7 @@ class PortalAdminSite(admin.AdminSite):
                 # Straight to allauth's login with the page asked for as `next` (one hop,
                 # no nested admin login URL); signed-in non-staff go to their portal.
                 if user.is_authenticated:
-                    return redirect("accounts:home")
+                    return redirect("accounts:workspace")
                 return redirect_to_login(request.get_full_path(), reverse("account_login"))
             if access.second_factor_missing(user):
                 messages.warning(

@@ -226,6 +226,16 @@ def feedback_for_request(support_request) -> FeedbackRequest | None:
     return feedback_request
 
 
+def may_give_feedback(support_request) -> bool:
+    """Whether to offer feedback on a request: once support has answered or settled it
+    (there is a service to rate), until feedback is given."""
+    if support_request.first_response_at is None and support_request.status not in (
+            SupportRequest.Status.RESOLVED, SupportRequest.Status.CLOSED):
+        return False
+    return not FeedbackResponse.objects.filter(
+        feedback_request__support_request=support_request).exists()
+
+
 def opt_out(user: User, *, request=None) -> bool:
     """Stop survey emails to `user`; True when this call opted them out."""
     with transaction.atomic():

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from accounts.workspace import portal_paths
+
 from . import views
 
 app_name = "feedback"
@@ -9,13 +11,8 @@ urlpatterns = [
     path("feedback/unsubscribe/<str:token>/", views.UnsubscribeView.as_view(),
          name="unsubscribe"),
     path("feedback/<str:token>/", views.AnswerByTokenView.as_view(), name="answer"),
-    path("my/feedback/", views.FeedbackSectionView.as_view(), name="my"),
-    path("my/feedback/surveys/<int:pk>/", views.AnswerPendingView.as_view(), name="my_pending"),
-    path("my/feedback/requests/<str:reference>/", views.AnswerRequestView.as_view(),
-         name="my_request"),
-    path("company/<slug:slug>/feedback/", views.FeedbackSectionView.as_view(), name="company"),
-    path("company/<slug:slug>/feedback/surveys/<int:pk>/", views.AnswerPendingView.as_view(),
-         name="company_pending"),
-    path("company/<slug:slug>/feedback/requests/<str:reference>/",
-         views.AnswerRequestView.as_view(), name="company_request"),
+    *portal_paths("feedback/", views.FeedbackSectionView.as_view(), "section"),
+    *portal_paths("feedback/surveys/<int:pk>/", views.AnswerPendingView.as_view(), "survey"),
+    *portal_paths("feedback/requests/<str:reference>/", views.AnswerRequestView.as_view(),
+                  "request"),
 ]

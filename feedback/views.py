@@ -10,14 +10,13 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.models import User
-from accounts.workspace import WorkspaceMixin
+from accounts.workspace import WorkspaceMixin, portal_url
 from helpdesk.models import SupportRequest
 
 from . import answering, tokens
@@ -28,9 +27,7 @@ PAGE_SIZE = 20
 
 
 def section_url(workspace) -> str:
-    if workspace.is_company:
-        return reverse("feedback:company", kwargs={"slug": workspace.slug})
-    return reverse("feedback:my")
+    return portal_url("feedback:section", workspace)
 
 
 def _token_error_page(request, error: tokens.TokenError):

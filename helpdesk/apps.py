@@ -5,3 +5,57 @@ from django.utils.translation import gettext_lazy as _
 class HelpdeskConfig(AppConfig):
     name = "helpdesk"
     verbose_name = _("Helpdesk")
+
+    def ready(self):
+        from accounts.registry import (
+            ALL,
+            READ,
+            WORKSPACE_DASHBOARD,
+            WORKSPACE_NAV,
+            Link,
+            Panel,
+            add_link,
+            add_panel,
+            grant_staff,
+        )
+        from licensing.apps import LICENCES_HELP
+
+        from .requests.portal import dashboard_context, support_hours_context
+
+        add_link(WORKSPACE_NAV, Link("requests", _("Requests"), "requests", order=10))
+        add_link(WORKSPACE_NAV, Link("new", _("New request"), "request-new", order=20))
+        add_panel(WORKSPACE_DASHBOARD, Panel(
+            "requests", "helpdesk/portal/includes/dashboard.html", dashboard_context,
+            order=10))
+        add_panel(WORKSPACE_DASHBOARD, Panel(
+            "support_hours", "helpdesk/portal/includes/support_panel.html",
+            support_hours_context, order=90))
+        # Lost activation codes are recovered through a request (4.1.3).
+        add_link(LICENCES_HELP, Link(
+            "licence_recovery", _("File a licence recovery request"), "request-new",
+            query={"category": "licence_recovery"}))
+
+        calendars = ("supportcalendar", "openinghours", "calendarexception")
+        rules = ("ruleset", "clause")
+        grant_staff(
+            agents={
+                "helpdesk.supportrequest": ("view", "add", "change"),
+                "helpdesk.message": ("view", "add"),
+                "helpdesk.attachment": ("view", "add"),
+                "helpdesk.utilityrequest": ("view", "add"),
+                "helpdesk.noguaranteeflag": ("view", "add", "change"),
+                "helpdesk.timelineevent": READ,
+                "helpdesk.queue": READ,
+                "helpdesk.selfhelpresource": READ,
+                **{f"helpdesk.{model}": READ for model in calendars + rules},
+            },
+            supervisors={
+                "helpdesk.queue": ALL,
+                "helpdesk.queueroute": ALL,
+                "helpdesk.selfhelpresource": ALL,
+                "helpdesk.slatarget": ALL,
+                "helpdesk.authorisedcontact": ALL,
+                "helpdesk.slanotice": READ,
+                **{f"helpdesk.{model}": ALL for model in calendars + rules},
+            },
+        )

@@ -11,12 +11,13 @@ from datetime import time, timedelta
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from accounts.access import AGENTS, SUPERVISORS
 from accounts.demo import _user
 from accounts.models import Segment
+from accounts.registry import sync_staff_groups
 from accounts.workspace import Workspace, resolve_workspace
 from licensing.models import OperatingSystem, RequestCategory
 
-from .groups import AGENTS, SUPERVISORS, sync_staff_groups
 from .models import (
     AuthorisedContact,
     OpeningHours,

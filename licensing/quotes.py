@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.errors import DomainError, NotAllowed
-from accounts.workspace import Workspace
+from accounts.workspace import Workspace, portal_url, slug_of
 from notifications.services import notify
 
 from .licences import require_staff
@@ -28,10 +27,7 @@ QUOTE_MESSAGE_MAX = 5000
 
 
 def quote_url(quote: QuoteRequest) -> str:
-    slug = quote.company.slug if quote.company_id else None
-    if slug:
-        return reverse("licensing:company_quote", kwargs={"slug": slug, "pk": quote.pk})
-    return reverse("licensing:home_quote", kwargs={"pk": quote.pk})
+    return portal_url("licensing:quote", slug_of(quote), pk=quote.pk)
 
 
 def _quote_context(quote: QuoteRequest) -> dict:

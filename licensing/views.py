@@ -3,23 +3,16 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView, TemplateView
 
 from accounts.errors import DomainError, RateLimited
 from accounts.forms import add_domain_error
-from accounts.workspace import WorkspaceMixin
+from accounts.workspace import WorkspaceMixin, portal_url
 
 from . import licences, quotes
 from .forms import ClaimLicenceForm, QuoteRequestForm
 from .models import Licence, PaidService, QuoteRequest
-
-
-def _workspace_url(name: str, workspace, **kwargs) -> str:
-    if workspace.is_company:
-        return reverse(f"licensing:company_{name}", kwargs={"slug": workspace.slug, **kwargs})
-    return reverse(f"licensing:home_{name}", kwargs=kwargs)
 
 
 class LicenceListView(WorkspaceMixin, FormView):
@@ -53,7 +46,7 @@ class LicenceListView(WorkspaceMixin, FormView):
             return self.render_to_response(self.get_context_data(form=form), status=status)
         messages.success(self.request, _("%(product)s (%(key)s) is added.") % {
             "product": licence.product.name, "key": licence.masked_key})
-        return redirect(_workspace_url("licences", self.workspace))
+        return redirect(portal_url("licensing:licences", self.workspace))
 
     def form_invalid(self, form):
         return self.render_to_response(self.get_context_data(form=form), status=400)
@@ -68,7 +61,7 @@ class QuoteListView(WorkspaceMixin, TemplateView):
             .select_related("service", "requester")
         )
         kwargs["services"] = PaidService.objects.offered_in(self.workspace.country)
-        kwargs["new_quote_url"] = _workspace_url("quote_new", self.workspace)
+        kwargs["new_quote_url"] = portal_url("licensing:quote-new", self.workspace)
         return super().get_context_data(**kwargs)
 
 
@@ -98,7 +91,7 @@ class QuoteCreateView(WorkspaceMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, _("Your quote request is sent. We will email you "
                                          "when our staff answer."))
-        return redirect(_workspace_url("quote", self.workspace, pk=quote.pk))
+        return redirect(portal_url("licensing:quote", self.workspace, pk=quote.pk))
 
     def form_invalid(self, form):
         return self.render_to_response(self.get_context_data(form=form), status=400)

@@ -97,7 +97,7 @@ def _reference_data_for_transactional_tests(request):
     request.getfixturevalue("transactional_db")
     from django.contrib.auth.management import create_permissions
 
-    from helpdesk.groups import sync_staff_groups
+    from accounts.registry import sync_staff_groups
 
     for module, function in REFERENCE_DATA_MIGRATIONS:
         getattr(import_module(module), function)(apps, None)

@@ -9,7 +9,7 @@ def create_groups(apps, schema_editor):
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
-    from helpdesk.groups import sync_staff_groups
+    from accounts.registry import sync_staff_groups
 
     sync_staff_groups(apps)
 

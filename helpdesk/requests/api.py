@@ -30,8 +30,8 @@ from accounts.api_common import (
     WORKSPACE_PARAM,
     error_response,
     filter_by_workspace,
-    workspace_slug,
 )
+from accounts.workspace import slug_of
 from licensing.api.eligibility import DecisionSerializer, EligibilityInputSerializer
 from licensing.intake import Catalogue, IntakeInvalid
 
@@ -64,7 +64,7 @@ class RequestSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_workspace(self, support_request) -> str:
-        return workspace_slug(support_request)
+        return slug_of(support_request)
 
     def get_requester(self, support_request) -> str | None:
         return support_request.requester.email if support_request.requester_id else None

@@ -18,8 +18,6 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Window
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
-from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -29,13 +27,14 @@ from django.views.generic import TemplateView
 
 from accounts.errors import DomainError
 from accounts.forms import add_domain_error
-from accounts.workspace import WorkspaceMixin
+from accounts.workspace import WorkspaceMixin, portal_url
 from licensing import intake
 from licensing.eligibility import Refused
 from licensing.models import Licence, PaidServiceCode, Product, RequestCategory
 from licensing.models import ProductSegment as Segment
 
 from ..selfhelp import services as selfhelp
+from ..sla import calendars, entitlements
 from . import files, filing, lifecycle, storage
 from .files import file_response
 from .filing import WorkspaceNotVerified
@@ -45,25 +44,6 @@ from .models import Attachment, Message, SupportRequest
 PAGE_SIZE_HOME = 25
 PAGE_SIZE_COMPANY = 50  # a company's list is busier; the benchmark measures this page size
 DASHBOARD_ROWS = 5
-
-
-def portal_url(name: str, workspace, **kwargs) -> str:
-    """The URL of a portal page in `workspace` (see helpdesk/urls.py for why one name
-    serves both `/my/` and `/company/<slug>/`)."""
-    return reverse(name, kwargs={"slug": workspace.slug, **kwargs})
-
-
-def _quote_url(workspace) -> str:
-    if workspace.is_company:
-        return reverse("licensing:company_quote_new", kwargs={"slug": workspace.slug})
-    return reverse("licensing:home_quote_new")
-
-
-def _feedback_url(workspace, reference: str) -> str:
-    if workspace.is_company:
-        return reverse("feedback:company_request",
-                       kwargs={"slug": workspace.slug, "reference": reference})
-    return reverse("feedback:my_request", kwargs={"reference": reference})
 
 
 def can_file(workspace) -> bool:
@@ -87,7 +67,7 @@ def decision_view(decision, workspace, category=None) -> dict:
             query = {"service": offer.code, "clause": decision.clause or ""}
             if category is not None:
                 query["category"] = category.code
-            quote_url = f"{_quote_url(workspace)}?{urlencode(query)}"
+            quote_url = f"{portal_url('licensing:quote-new', workspace)}?{urlencode(query)}"
         offers.append({"code": offer.code, "name": offer.name, "url": offer.url,
                        "quote_url": quote_url})
     unavailable = ""
@@ -118,9 +98,9 @@ class PortalMixin(WorkspaceMixin):
         return super().http_method_not_allowed(request, *args, **kwargs)
 
 
-# Dashboard (rendered inside accounts' workspace page by a template tag) ---------------------
+# Panels of the workspace's start page (accounts.registry.WORKSPACE_DASHBOARD) ---------------
 
-def dashboard_context(request, workspace) -> dict:
+def dashboard_context(request, workspace, obj=None) -> dict:
     """Open requests, licences and self-help for the workspace's start page."""
     open_requests = visible_requests(request.user, workspace).active().order_by(
         "-created_at", "-pk")
@@ -134,8 +114,6 @@ def dashboard_context(request, workspace) -> dict:
     rows = list(open_requests.annotate(open_total=Window(Count("pk")))[:DASHBOARD_ROWS])
     return {
         "workspace": workspace,
-        # An inclusion tag's template gets no context processors: the language is passed.
-        "LANGUAGE_CODE": translation.get_language(),
         "open_requests": rows,
         "open_count": rows[0].open_total if rows else 0,
         "licences": list(licences[:DASHBOARD_ROWS]),
@@ -143,6 +121,16 @@ def dashboard_context(request, workspace) -> dict:
         "can_file": can_file(workspace),
         "requests_url": portal_url("requests", workspace),
         "new_request_url": portal_url("request-new", workspace),
+    }
+
+
+def support_hours_context(request, workspace, obj=None) -> dict:
+    """"Our support hours for you" (2.2) on the reader's clock, and a company's premium
+    allowance (3.3)."""
+    return {
+        "hours": calendars.hours_for_workspace(workspace, request.user),
+        "allowance": (entitlements.premium_allowance(workspace.company)
+                      if workspace.company is not None else None),
     }
 
 
@@ -372,7 +360,6 @@ class RequestPageMixin(PortalMixin):
             merged_into_url=self.url("request-detail",
                                      reference=support_request.merged_into.reference)
             if self._may_open(support_request.merged_into) else "",
-            feedback_url=_feedback_url(self.workspace, support_request.reference),
             requests_url=self.url("requests"),
             reply_url=self.url("request-reply", reference=support_request.reference),
             upload_url=self.url("request-upload", reference=support_request.reference),

@@ -11,9 +11,9 @@ from accounts.api_common import (
     WorkspaceField,
     error_response,
     filter_by_workspace,
-    workspace_slug,
 )
 from accounts.models import Company
+from accounts.workspace import slug_of
 
 from .. import licences
 from ..keys import KEY_FORMAT
@@ -52,7 +52,7 @@ class LicenceSerializer(serializers.ModelSerializer):
         return self.context["administered"]
 
     def get_workspace(self, licence) -> str:
-        return workspace_slug(licence)
+        return slug_of(licence)
 
     def get_is_valid(self, licence) -> bool:
         return licence.is_valid_on(self.context.get("today") or timezone.localdate())

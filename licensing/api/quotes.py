@@ -11,9 +11,8 @@ from accounts.api_common import (
     WorkspaceField,
     error_response,
     filter_by_workspace,
-    workspace_slug,
 )
-from accounts.workspace import Workspace
+from accounts.workspace import Workspace, slug_of
 
 from .. import quotes
 from ..models import PaidServiceCode, QuoteRequest, RequestCategory
@@ -36,7 +35,7 @@ class QuoteSerializer(serializers.ModelSerializer):
         return quote.category.code if quote.category_id else None
 
     def get_workspace(self, quote) -> str:
-        return workspace_slug(quote)
+        return slug_of(quote)
 
     def get_requester(self, quote) -> str | None:
         return quote.requester.email if quote.requester_id else None

@@ -35,7 +35,7 @@ def test_verified_user_signs_in_with_email(client):
     user = UserFactory(email="aisyah@example.org")
     response = client.post(LOGIN, {"login": "Aisyah@Example.org", "password": PASSWORD})
     assert response.status_code == 302
-    assert response["Location"] == reverse("accounts:home")
+    assert response["Location"] == reverse("accounts:workspace")
     assert signed_in_user_id(client) == str(user.pk)
 
 
@@ -104,7 +104,7 @@ def test_non_staff_user_is_sent_away_from_the_admin(client):
     for url in ("/admin/", "/admin/accounts/company/", "/admin/login/"):
         response = client.get(url)
         assert response.status_code == 302
-        assert response["Location"] == reverse("accounts:home")
+        assert response["Location"] == reverse("accounts:workspace")
 
 
 def test_staff_without_an_authenticator_must_set_one_up_when_mfa_is_required(client, settings):

@@ -142,18 +142,14 @@ def test_the_block_renders_accessible_translated_html_in_the_users_time_zone(hd,
     assert "Isnin" in html_ms  # weekday names follow the language
 
 
-def test_the_template_tags_give_the_block_and_the_allowance(hd, rf):
+def test_the_start_page_panel_gives_the_hours_and_the_allowance(hd, rf):
     malaysia_calendar(segment="medium_large_business")
     request = rf.get("/")
     request.user = hd.globex_admin
-    template = Template(
-        "{% load support_hours %}{% support_hours workspace as hours %}"
-        "{% include 'helpdesk/includes/support_hours.html' with hours=hours %}"
-        "{% premium_allowance workspace.company as allowance %}"
-        "[{{ allowance.plan.code }} {{ allowance.used }}/{{ allowance.allowance }}]")
-    html = template.render(Context({"workspace": hd.globex_ws, "request": request}))
+    html = Template("{% load workspace %}{% slot_panels 'workspace.dashboard' workspace %}"
+                    ).render(Context({"workspace": hd.globex_ws, "request": request}))
     assert "Our support hours for you" in html
-    assert "[premium 0/12]" in html
+    assert "Premium requests used this licence year: 0 of 12" in html
 
 
 def test_weekly_hours_join_an_around_the_clock_week():

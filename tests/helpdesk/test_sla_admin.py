@@ -8,9 +8,9 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from accounts.registry import sync_staff_groups
 from accounts.workspace import resolve_workspace
 from helpdesk import tasks
-from helpdesk.groups import sync_staff_groups
 from helpdesk.models import AuthorisedContact, OpeningHours, SupportCalendar, SupportRequest
 from helpdesk.requests import lifecycle
 from tests.accounts.factories import MembershipFactory

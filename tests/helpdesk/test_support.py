@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone
 
-from helpdesk.groups import AGENTS, SUPERVISORS
+from accounts.access import AGENTS, SUPERVISORS
 from helpdesk.models import SupportRequest
 from helpdesk.requests import filing, markup
 from notifications.models import Notification

@@ -267,11 +267,19 @@ def test_times_are_shown_in_the_users_time_zone(client, world, file_request):
     assert f'datetime="{local.isoformat()}"' in body
 
 
-def test_the_request_links_its_feedback_and_rules_version(client, world, sr):
+def test_the_request_links_its_rules_version_and_feedback_once_answered(client, world, sr,
+                                                                         agent):
+    """Feedback is offered once support has answered (there is a service to rate), not on
+    a request just filed, and no more once it is given."""
     client.force_login(world.home_user)
+    feedback_link = f'href="/my/feedback/requests/{sr.reference}/"'
     body = client.get(f"/my/requests/{sr.reference}/").content.decode()
-    assert f'href="/my/feedback/requests/{sr.reference}/"' in body
     assert f'href="/rules/{sr.rule_set.version}/"' in body
+    assert feedback_link not in body
+    lifecycle.add_reply(sr, by=agent, body="Please update the databases.")
+    assert feedback_link in client.get(f"/my/requests/{sr.reference}/").content.decode()
+    client.post(f"/my/feedback/requests/{sr.reference}/", {"satisfaction": "5"})
+    assert feedback_link not in client.get(f"/my/requests/{sr.reference}/").content.decode()
 
 
 def test_a_refused_follow_up_shows_the_decision_and_keeps_the_reply(client, world, sr, agent):

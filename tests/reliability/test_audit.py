@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounts.access import SUPERVISORS
 from accounts.models import AuditEvent
 from accounts.workspace import Workspace
-from helpdesk.groups import SUPERVISORS
 from helpdesk.requests import files, filing
 from licensing.models import RequestCategory
 from tests.accounts.factories import StaffFactory

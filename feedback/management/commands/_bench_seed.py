@@ -234,6 +234,7 @@ class Seeder:
     def _staff(self) -> dict:
         from helpdesk.groups import AGENTS as AGENTS_GROUP
         from helpdesk.groups import SUPERVISORS
+
         from helpdesk.models import Queue
 
         self.password = make_password(settings_password())
