@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts import audit
 
-from . import published as rules_text
+from . import files
 from .models import Clause, RuleSet
 
 
@@ -19,23 +19,27 @@ def current_rule_set() -> RuleSet | None:
 
 
 @transaction.atomic
-def load_published_rules() -> RuleSet:
-    """Create or bring up to date the rule set of `rules_text` and publish it.
+def load_published_rules(version: str | None = None) -> RuleSet:
+    """Create or bring up to date the rule set of a version's data files and publish it:
+    `version`, or by default the newest one there are files for (`helpdesk.rules.files`).
 
     Idempotent: the rule set is keyed by its version and each clause by (rule set, label),
-    so running it again changes no row count. Returns the rule set in force afterwards
-    (the loaded one, unless a newer published version has already taken effect).
+    so running it again changes no row count; a clause staff added that the files do not
+    list is left alone. The files are read and checked in full first, so a file that
+    cannot be loaded (RulesFileError) changes nothing. Returns the rule set in force
+    afterwards (the loaded one, unless a newer published version has already taken effect).
     """
-    rule_set, _ = RuleSet.objects.update_or_create(
-        version=rules_text.VERSION,
+    rules = files.read_rules(version)
+    rule_set, _created = RuleSet.objects.update_or_create(
+        version=rules.version,
         defaults={
-            "title": rules_text.TITLE,
-            "title_ms": rules_text.TITLE_MS,
-            "effective_from": rules_text.EFFECTIVE_FROM,
+            "title": rules.title,
+            "title_ms": rules.title_ms,
+            "effective_from": rules.effective_from,
             "is_published": True,
         },
     )
-    for position, clause in enumerate(rules_text.CLAUSES, start=1):
+    for position, clause in enumerate(rules.clauses, start=1):
         Clause.objects.update_or_create(
             rule_set=rule_set,
             label=clause.label,
@@ -45,7 +49,8 @@ def load_published_rules() -> RuleSet:
                 "title_ms": clause.title_ms,
                 "text": clause.text,
                 "text_ms": clause.text_ms,
-                # Steps of ten leave room for staff to insert clauses in between.
+                # The order of the files; steps of ten leave room for staff to insert
+                # clauses in between.
                 "position": position * 10,
             },
         )
