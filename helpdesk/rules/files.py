@@ -9,16 +9,18 @@ load_published_rules()` writes it to the database, where staff can read and edit
 Why TOML: the standard library reads it (`tomllib`, no new dependency), it has real dates
 and booleans for the metadata, each clause is a table with named fields, and a literal
 multi-line string ('''...''') keeps a clause text verbatim, with no escapes: one line per
-paragraph or list item, exactly as staff type it in the admin (see `markup.py`).
+paragraph or list item, links written `[text](target)`, exactly as staff type it in the
+admin (see `markup.py`).
 
 Everything a file says is checked before anything is written, so a broken file never
-leaves a half-loaded rule set: the folder name is the version, the metadata of both
-languages agree, and both list the same labels in the same order with the same
-"unnumbered" marks (a clause is one rule in two languages, not two rules).
+leaves a half-loaded rule set: the folder name is the version, every link points to a
+portal URL name or an http(s) address, the metadata of both languages agree, and both
+list the same labels in the same order with the same "unnumbered" marks (a clause is one
+rule in two languages, not two rules).
 
 The error messages are for whoever edits the files and runs `load_rules` (a developer or a
 release step), never for customers or the staff pages, so they are plain English, like the
-files' keys and comments.
+files' keys and comments; only the link checks, which the admin shares, are translated.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+
+from . import markup
 
 PUBLISHED_DIR = Path(__file__).resolve().parent / "published"
 
@@ -175,6 +179,8 @@ def _check_clause(clause: dict, number: int, seen: set[str], fail) -> None:
         raise clause_fail("unnumbered must be true or false.")
     clause["title"] = _text(clause, "title", TITLE_MAX, clause_fail)
     clause["text"] = _text(clause, "text", None, clause_fail)
+    if problems := markup.link_problems(clause["text"]):
+        raise clause_fail(" ".join(problems))
 
 
 def _text(table: dict, key: str, max_length: int | None, fail) -> str:

@@ -1,7 +1,5 @@
-"""The Support Rules as versioned data: loading the published set, publishing, drafting a
-new version, and turning a clause's text into paragraphs and lists for display."""
-
-from dataclasses import dataclass, field
+"""The Support Rules as versioned data: loading the published files, publishing, drafting a
+new version. (Displaying a clause text: `markup.py`.)"""
 
 from django.db import transaction
 from django.utils import timezone
@@ -129,50 +127,3 @@ def copy_as_draft(rule_set: RuleSet, *, by=None, request=None) -> RuleSet:
             copied_from=rule_set.version,
         )
     return draft
-
-
-# Display ---------------------------------------------------------------------------------
-
-
-@dataclass
-class ListItem:
-    text: str
-    children: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Block:
-    """A paragraph (`items` empty) or a list (`text` empty)."""
-
-    text: str = ""
-    items: list[ListItem] = field(default_factory=list)
-
-    @property
-    def is_list(self) -> bool:
-        return bool(self.items)
-
-
-def text_blocks(text: str) -> list[Block]:
-    """Split a clause text into paragraphs and lists: a line starting with "- " is a list
-    item, one starting with whitespace and "- " an item of the previous item's sub-list,
-    any other non-empty line a paragraph."""
-    blocks: list[Block] = []
-    for raw in text.replace("\r\n", "\n").split("\n"):
-        line = raw.strip()
-        if not line:
-            continue
-        is_item = line.startswith("- ") or line == "-"
-        if not is_item:
-            blocks.append(Block(text=line))
-            continue
-        item_text = line[2:].strip()
-        nested = raw[:1].isspace()
-        if not blocks or not blocks[-1].is_list:
-            blocks.append(Block())
-            nested = False
-        items = blocks[-1].items
-        if nested and items:
-            items[-1].children.append(item_text)
-        else:
-            items.append(ListItem(text=item_text))
-    return blocks

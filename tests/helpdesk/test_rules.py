@@ -11,12 +11,12 @@ from django.utils import timezone
 from accounts.models import AuditEvent
 from helpdesk.models import Clause, RuleSet
 from helpdesk.rules.files import read_rules
+from helpdesk.rules.markup import text_blocks
 from helpdesk.rules.services import (
     copy_as_draft,
     current_rule_set,
     load_published_rules,
     publish_rule_set,
-    text_blocks,
 )
 from tests.accounts.factories import UserFactory
 

@@ -145,3 +145,14 @@ def test_reloading_after_a_file_changes_updates_the_rule_set(published):
     clause = Clause.objects.get(rule_set=rule_set, label="4.2.4")
     assert clause.text == "Standard Support does not cover writing up malware."
     assert Clause.objects.filter(rule_set=rule_set).count() == len(read_rules().clauses)
+
+
+def test_a_file_with_a_link_to_anything_else_is_refused(published):
+    published.edit("ms", "[di sini](accounts:home#selfhelp-title)", "[di sini](evil:page)")
+    with pytest.raises(RulesFileError, match=r"ms\.toml: clause 2\.1: The link “di sini” "
+                                             r"points to “evil:page”"):
+        load_published_rules()
+    published.edit("ms", "[di sini](evil:page)", "[di sini](accounts home)")
+    with pytest.raises(RulesFileError, match=r"ms\.toml: clause 2\.1: Write a link as"):
+        load_published_rules()
+    assert not RuleSet.objects.exists()
