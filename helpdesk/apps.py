@@ -22,6 +22,10 @@ class HelpdeskConfig(AppConfig):
 
         from .requests.portal import dashboard_context, support_hours_context
 
+        # Connects the receivers that drop the cached clause citations when a rule set or
+        # a clause changes.
+        from .rules import citing  # noqa: F401
+
         add_link(WORKSPACE_NAV, Link("requests", _("Requests"), "requests", order=10))
         add_link(WORKSPACE_NAV, Link("new", _("New request"), "request-new", order=20))
         add_panel(WORKSPACE_DASHBOARD, Panel(

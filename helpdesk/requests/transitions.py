@@ -40,7 +40,8 @@ def status_event(support_request, old, new, *, actor=None, at=None):
 
 def notify_customer(support_request: SupportRequest, template: str, **extra) -> None:
     """The email to the customer, in their language. Its context is JSON (strings, ids) and
-    never holds an internal note: callers pass only public text."""
+    never holds an internal note: callers pass only public text. It carries the id of the
+    rule set the request was filed under, which the email cites its clauses under."""
     customer = support_request.customer
     if customer is None or not customer.is_active or customer.erased_at is not None:
         return
@@ -49,6 +50,7 @@ def notify_customer(support_request: SupportRequest, template: str, **extra) -> 
         "subject": support_request.subject,
         "url": support_request.portal_path,
         "name": customer.get_short_name(),
+        "rule_set": support_request.rule_set_id,
         **extra,
     }, language=customer.language)
 

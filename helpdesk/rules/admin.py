@@ -17,7 +17,8 @@ from .models import Clause, RuleSet
 
 TEXT_HELP = _(
     'A line starting with "- " is shown as a list item; indent it with two spaces '
-    "for a sub-list. Any other line is a paragraph."
+    "for a sub-list. Any other line is a paragraph. A link is written [link text](target), "
+    "the target being the name of a portal page (accounts:workspace) or an https:// address."
 )
 
 

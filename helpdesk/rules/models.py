@@ -1,10 +1,13 @@
 """Versioned Support Rules: each published rule set and its clauses (clause 1, 6.1)."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.i18n import localized
+
+from .markup import link_problems
 
 
 class RuleSetQuerySet(models.QuerySet):
@@ -73,6 +76,14 @@ class Clause(models.Model):
 
     def __str__(self):
         return f"{self.label} {self.localized_title}"
+
+    def clean(self):
+        # The same check as the data files: a link the page could not show is refused here
+        # rather than shown as "[di sini](...)" to customers.
+        errors = {name: problems for name in ("text", "text_ms")
+                  if (problems := link_problems(getattr(self, name)))}
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def localized_title(self) -> str:

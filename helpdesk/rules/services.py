@@ -1,7 +1,5 @@
-"""The Support Rules as versioned data: loading the published set, publishing, drafting a
-new version, and turning a clause's text into paragraphs and lists for display."""
-
-from dataclasses import dataclass, field
+"""The Support Rules as versioned data: loading the published files, publishing, drafting a
+new version. (Displaying a clause text: `markup.py`.)"""
 
 from django.db import transaction
 from django.utils import timezone
@@ -9,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from accounts import audit
 
-from . import published as rules_text
+from . import files
 from .models import Clause, RuleSet
 
 
@@ -19,23 +17,27 @@ def current_rule_set() -> RuleSet | None:
 
 
 @transaction.atomic
-def load_published_rules() -> RuleSet:
-    """Create or bring up to date the rule set of `rules_text` and publish it.
+def load_published_rules(version: str | None = None) -> RuleSet:
+    """Create or bring up to date the rule set of a version's data files and publish it:
+    `version`, or by default the newest one there are files for (`helpdesk.rules.files`).
 
     Idempotent: the rule set is keyed by its version and each clause by (rule set, label),
-    so running it again changes no row count. Returns the rule set in force afterwards
-    (the loaded one, unless a newer published version has already taken effect).
+    so running it again changes no row count; a clause staff added that the files do not
+    list is left alone. The files are read and checked in full first, so a file that
+    cannot be loaded (RulesFileError) changes nothing. Returns the rule set in force
+    afterwards (the loaded one, unless a newer published version has already taken effect).
     """
-    rule_set, _ = RuleSet.objects.update_or_create(
-        version=rules_text.VERSION,
+    rules = files.read_rules(version)
+    rule_set, _created = RuleSet.objects.update_or_create(
+        version=rules.version,
         defaults={
-            "title": rules_text.TITLE,
-            "title_ms": rules_text.TITLE_MS,
-            "effective_from": rules_text.EFFECTIVE_FROM,
+            "title": rules.title,
+            "title_ms": rules.title_ms,
+            "effective_from": rules.effective_from,
             "is_published": True,
         },
     )
-    for position, clause in enumerate(rules_text.CLAUSES, start=1):
+    for position, clause in enumerate(rules.clauses, start=1):
         Clause.objects.update_or_create(
             rule_set=rule_set,
             label=clause.label,
@@ -45,7 +47,8 @@ def load_published_rules() -> RuleSet:
                 "title_ms": clause.title_ms,
                 "text": clause.text,
                 "text_ms": clause.text_ms,
-                # Steps of ten leave room for staff to insert clauses in between.
+                # The order of the files; steps of ten leave room for staff to insert
+                # clauses in between.
                 "position": position * 10,
             },
         )
@@ -124,50 +127,3 @@ def copy_as_draft(rule_set: RuleSet, *, by=None, request=None) -> RuleSet:
             copied_from=rule_set.version,
         )
     return draft
-
-
-# Display ---------------------------------------------------------------------------------
-
-
-@dataclass
-class ListItem:
-    text: str
-    children: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Block:
-    """A paragraph (`items` empty) or a list (`text` empty)."""
-
-    text: str = ""
-    items: list[ListItem] = field(default_factory=list)
-
-    @property
-    def is_list(self) -> bool:
-        return bool(self.items)
-
-
-def text_blocks(text: str) -> list[Block]:
-    """Split a clause text into paragraphs and lists: a line starting with "- " is a list
-    item, one starting with whitespace and "- " an item of the previous item's sub-list,
-    any other non-empty line a paragraph."""
-    blocks: list[Block] = []
-    for raw in text.replace("\r\n", "\n").split("\n"):
-        line = raw.strip()
-        if not line:
-            continue
-        is_item = line.startswith("- ") or line == "-"
-        if not is_item:
-            blocks.append(Block(text=line))
-            continue
-        item_text = line[2:].strip()
-        nested = raw[:1].isspace()
-        if not blocks or not blocks[-1].is_list:
-            blocks.append(Block())
-            nested = False
-        items = blocks[-1].items
-        if nested and items:
-            items[-1].children.append(item_text)
-        else:
-            items.append(ListItem(text=item_text))
-    return blocks

@@ -2,8 +2,9 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone, translation
 from django.views.decorators.http import require_safe
 
+from .markup import text_blocks
 from .models import RuleSet
-from .services import current_rule_set, text_blocks
+from .services import current_rule_set
 
 
 def _rules_page(request, rule_set: RuleSet | None, current: RuleSet | None):

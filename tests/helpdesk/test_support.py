@@ -48,7 +48,7 @@ def test_emails_are_queued_in_the_customers_language(hd, file_request, run_outbo
     assert notification.language == "ms" and notification.template == "request_received"
     assert notification.context == {"reference": sr.reference, "subject": sr.subject,
                                     "url": sr.portal_path, "name": notification.context["name"],
-                                    "follows_up": "", "premium_plan": "",
+                                    "rule_set": hd.rules.pk, "follows_up": "", "premium_plan": "",
                                     "filed_under_standard": False}
     assert len(run_outbox()) == 1
 

@@ -232,9 +232,8 @@ class Seeder:
         return pk
 
     def _staff(self) -> dict:
-        from helpdesk.groups import AGENTS as AGENTS_GROUP
-        from helpdesk.groups import SUPERVISORS
-
+        from accounts.access import AGENTS as AGENTS_GROUP
+        from accounts.access import SUPERVISORS
         from helpdesk.models import Queue
 
         self.password = make_password(settings_password())
