@@ -17,8 +17,10 @@ Ownership
 ---------
 `customer_q` is the one condition for "whose rows": a home user's own home rows; in a
 company, every row of the companies they administer and their own rows of the companies
-they are a member of. Each model's `visible_to` is built on it (or on `member_q` for rows a
-whole company shares, such as licences), so pages, API, admin and services agree.
+they are a member of (`member_q`: every row of every company they belong to, for rows a
+whole company shares, such as licences). `visible_q` adds the agents, who reach every row;
+each model's `visible_to` applies it, and the admin's querysets come from `visible_to`, so
+pages, API, admin and services agree.
 """
 
 from __future__ import annotations
@@ -128,6 +130,16 @@ def member_q(user, prefix: str = "") -> Q:
     if administered or member_of:
         q |= Q(**{f"{prefix}company__in": administered + member_of})
     return q
+
+
+def visible_q(user, prefix: str = "", *, owner: str = "requester", shared: bool = False) -> Q:
+    """The one condition behind every model's `visible_to`: agents reach every row (the
+    support desk works them all); anyone else the rows of their customer side
+    (`customer_q`), or for rows a whole workspace shares (`shared`, e.g. licences) those of
+    every workspace they belong to (`member_q`)."""
+    if is_agent(user):
+        return Q()
+    return member_q(user, prefix) if shared else customer_q(user, prefix, owner=owner)
 
 
 def workspace_q(workspace, user, prefix: str = "", *, owner: str = "requester") -> Q:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
+from .admin_base import VisibleRowsAdmin
 from .errors import DomainError
 from .models import ApiToken, AuditEvent, Company, Invitation, Membership, User
 
@@ -63,7 +64,7 @@ class InviteForm(forms.Form):
 
 
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(VisibleRowsAdmin):
     list_display = ["name", "slug", "country", "segment", "is_verified", "created_at"]
     list_filter = ["is_verified", "segment", "country"]
     search_fields = ["name", "slug"]
@@ -116,7 +117,7 @@ class CompanyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(VisibleRowsAdmin):
     list_display = ["email", "company", "role", "created_at", "expires_at", "accepted_at",
                     "revoked_at"]
     list_filter = ["role"]

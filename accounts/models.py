@@ -113,14 +113,15 @@ class CompanySegment(models.TextChoices):
 
 class CompanyQuerySet(models.QuerySet):
     def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(memberships__user=user)
+        """The companies `user` belongs to; agents reach every company."""
+        from . import access
 
-    def administered_by(self, user):
         if not user.is_authenticated:
             return self.none()
-        return self.filter(memberships__user=user, memberships__role=Membership.Role.ADMIN)
+        if access.is_agent(user):
+            return self.all()
+        administered, member_of = access.memberships(user)
+        return self.filter(pk__in=administered + member_of)
 
 
 class Company(models.Model):
@@ -150,10 +151,15 @@ class Company(models.Model):
 
 class MembershipQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Memberships of the companies the user belongs to."""
+        """Memberships of the companies the user belongs to; agents reach them all."""
+        from . import access
+
         if not user.is_authenticated:
             return self.none()
-        return self.filter(company__memberships__user=user)
+        if access.is_agent(user):
+            return self.all()
+        administered, member_of = access.memberships(user)
+        return self.filter(company_id__in=administered + member_of)
 
 
 class Membership(models.Model):
@@ -191,12 +197,15 @@ def _hash_secret(secret: str) -> str:
 
 class InvitationQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Invitations of the companies the user administers."""
+        """Invitations of the companies the user administers; agents reach them all."""
+        from . import access
+
         if not user.is_authenticated:
             return self.none()
-        return self.filter(
-            company__memberships__user=user, company__memberships__role=Membership.Role.ADMIN
-        )
+        if access.is_agent(user):
+            return self.all()
+        administered, _member_of = access.memberships(user)
+        return self.filter(company_id__in=administered)
 
     def pending(self):
         return self.filter(accepted_at__isnull=True, revoked_at__isnull=True,

@@ -20,6 +20,11 @@ class PortalAdminSite(admin.AdminSite):
     site_title = gettext_lazy("Support desk")
     index_title = gettext_lazy("Dashboard")
 
+    def has_permission(self, request) -> bool:
+        """The support desk is for agents and supervisors (`accounts.access`): the staff
+        groups, with the second factor the deployment requires."""
+        return access.is_agent(request.user)
+
     def _safe_next(self, request) -> str:
         target = request.GET.get(REDIRECT_FIELD_NAME, "")
         if target and url_has_allowed_host_and_scheme(
@@ -49,19 +54,19 @@ class PortalAdminSite(admin.AdminSite):
 
         def guarded(request, *args, **kwargs):
             user = request.user
-            if not self.has_permission(request) and request.path != reverse(
-                "admin:logout", current_app=self.name
-            ):
-                # Straight to allauth's login with the page asked for as `next` (one hop,
-                # no nested admin login URL); signed-in non-staff go to their portal.
-                if user.is_authenticated:
-                    return redirect("accounts:workspace")
-                return redirect_to_login(request.get_full_path(), reverse("account_login"))
+            if request.path == reverse("admin:logout", current_app=self.name):
+                return wrapped(request, *args, **kwargs)
             if access.second_factor_missing(user):
                 messages.warning(
                     request, _("Set up an authenticator app before you use the support desk.")
                 )
                 return redirect("mfa_activate_totp")
+            if not self.has_permission(request):
+                # Straight to allauth's login with the page asked for as `next` (one hop,
+                # no nested admin login URL); signed-in non-staff go to their portal.
+                if user.is_authenticated:
+                    return redirect("accounts:workspace")
+                return redirect_to_login(request.get_full_path(), reverse("account_login"))
             return wrapped(request, *args, **kwargs)
 
         return guarded

@@ -12,6 +12,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from . import reports
+from accounts.admin_base import VisibleRowsAdmin
 from .models import FeedbackOptOut, FeedbackRequest, FeedbackResponse, Question, Survey
 
 
@@ -60,7 +61,7 @@ class AnsweredFilter(admin.SimpleListFilter):
 
 
 @admin.register(FeedbackRequest)
-class FeedbackRequestAdmin(admin.ModelAdmin):
+class FeedbackRequestAdmin(VisibleRowsAdmin):
     list_display = ["__str__", "survey", "user", "company", "segment", "origin", "sent_at",
                     "reminded_at", "answered_at", "expires_at"]
     list_select_related = ["survey", "support_request", "user", "company"]
@@ -83,7 +84,7 @@ class FeedbackRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(FeedbackResponse)
-class FeedbackResponseAdmin(admin.ModelAdmin):
+class FeedbackResponseAdmin(VisibleRowsAdmin):
     list_display = ["created_at", "subject", "survey", "satisfaction", "solved", "effort",
                     "recommend", "short_comment", "respondent", "channel"]
     list_select_related = ["feedback_request__survey", "feedback_request__support_request",

@@ -16,8 +16,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts import access
 from accounts.i18n import localized
-from helpdesk.models import SupportRequest
 
 COMMENT_MAX_LENGTH = 2000
 
@@ -156,16 +156,16 @@ class FeedbackRequestQuerySet(models.QuerySet):
 
         Feedback on a support request goes with the request, on the customer side: whoever
         reaches the request as its customer (the home user; in a company the member who
-        filed it, and the company's admins) sees and gives its feedback. Support staff read
-        it in the admin, but never answer it. A periodic survey is personal: only the person
-        asked sees it.
+        filed it, and the company's admins) sees and gives its feedback. A periodic survey
+        is personal: only the person asked sees it. Agents read every row (the answering
+        services still take answers from the customer only).
         """
         if not user.is_authenticated:
             return self.none()
-        return self.filter(
-            Q(support_request__in=SupportRequest.objects.of_customer(user).values("pk"))
-            | Q(support_request__isnull=True, user=user)
-        )
+        if access.is_agent(user):
+            return self.all()
+        return self.filter(access.customer_q(user, "support_request__")
+                           | Q(support_request__isnull=True, user=user))
 
     def in_workspace(self, workspace):
         """Rows of one workspace: a company's, or a home user's own (no company)."""
@@ -258,11 +258,11 @@ class FeedbackResponseQuerySet(models.QuerySet):
         """Answers to the feedback requests `user` may see (`FeedbackRequest.visible_to`)."""
         if not user.is_authenticated:
             return self.none()
-        return self.filter(
-            Q(feedback_request__support_request__in=SupportRequest.objects.of_customer(user)
-              .values("pk"))
-            | Q(feedback_request__support_request__isnull=True, feedback_request__user=user)
-        )
+        if access.is_agent(user):
+            return self.all()
+        return self.filter(access.customer_q(user, "feedback_request__support_request__")
+                           | Q(feedback_request__support_request__isnull=True,
+                               feedback_request__user=user))
 
     def in_workspace(self, workspace):
         return self.filter(_workspace_q(workspace, "feedback_request__"))

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.errors import DomainError
+from accounts.admin_base import VisibleRowsAdmin
 
 from . import imports, licences, quotes
 from .keys import KEY_FORMAT, normalize_key
@@ -163,7 +164,7 @@ class LicenceImportForm(forms.Form):
 
 
 @admin.register(Licence)
-class LicenceAdmin(admin.ModelAdmin):
+class LicenceAdmin(VisibleRowsAdmin):
     """Keys are masked everywhere; the full key is shown by an audited "reveal" only."""
 
     list_display = ["masked_key_display", "product", "plan", "seats", "starts_on",
@@ -338,7 +339,7 @@ class QuoteRequestForm(forms.ModelForm):
 
 
 @admin.register(QuoteRequest)
-class QuoteRequestAdmin(admin.ModelAdmin):
+class QuoteRequestAdmin(VisibleRowsAdmin):
     form = QuoteRequestForm
     list_display = ["pk", "service", "workspace", "requester", "clause", "status",
                     "created_at", "updated_at"]

@@ -8,8 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from accounts import access
 from accounts.i18n import localized
-from accounts.models import Company, Membership
+from accounts.models import Company
 
 from .versions import validate_version, version_key
 
@@ -280,12 +281,11 @@ class RequestCategory(models.Model):
 
 class LicenceQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Licences the user holds, and those of every company they belong to."""
+        """Licences of every workspace the user belongs to, whatever their role there (a
+        whole company shares its licences); agents reach them all (4.1.3)."""
         if not user.is_authenticated:
             return self.none()
-        return self.filter(
-            Q(home_user=user) | Q(company__in=Company.objects.visible_to(user))
-        )
+        return self.filter(access.visible_q(user, shared=True))
 
     def in_workspace(self, workspace):
         return self.filter(**workspace.owner_filter())
@@ -370,18 +370,11 @@ class Licence(models.Model):
 
 class QuoteRequestQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """A home user's own quotes; in a company, admins see all and members their own."""
+        """A home user's own quotes; in a company, admins see all and members their own;
+        agents reach them all."""
         if not user.is_authenticated:
             return self.none()
-        administered = Company.objects.filter(
-            memberships__user=user, memberships__role=Membership.Role.ADMIN
-        )
-        member_of = Company.objects.visible_to(user)
-        return self.filter(
-            Q(company__isnull=True, home_user=user)
-            | Q(company__in=administered)
-            | Q(company__in=member_of, requester=user)
-        )
+        return self.filter(access.visible_q(user))
 
     def in_workspace(self, workspace):
         return self.filter(**workspace.owner_filter())

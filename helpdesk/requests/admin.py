@@ -18,6 +18,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts import access
+from accounts.admin_base import VisibleRowsAdmin
 from accounts.errors import DomainError
 from accounts.forms import add_domain_error
 from accounts.models import Company
@@ -315,7 +316,7 @@ class IntakeForm(forms.Form):
 # Admins ----------------------------------------------------------------------------------
 
 @admin.register(SupportRequest)
-class SupportRequestAdmin(admin.ModelAdmin):
+class SupportRequestAdmin(VisibleRowsAdmin):
     list_display = ["reference", "subject", "status", "priority", "customer_workspace",
                     "segment", "plan", "category_code", "queue", "assignee", "created_at",
                     "next_due", "resolution_due", "sla_state"]

@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from accounts import access
 from accounts.api_common import (
     WORKSPACE_NOT_FOUND,
     WORKSPACE_PARAM,
@@ -12,7 +13,6 @@ from accounts.api_common import (
     error_response,
     filter_by_workspace,
 )
-from accounts.models import Company
 from accounts.workspace import slug_of
 
 from .. import licences
@@ -46,9 +46,8 @@ class LicenceSerializer(serializers.ModelSerializer):
 
     def _administered(self) -> set[int]:
         if "administered" not in self.context:
-            self.context["administered"] = set(
-                Company.objects.administered_by(self.context["request"].user)
-                .values_list("pk", flat=True))
+            administered, _member_of = access.memberships(self.context["request"].user)
+            self.context["administered"] = set(administered)
         return self.context["administered"]
 
     def get_workspace(self, licence) -> str:

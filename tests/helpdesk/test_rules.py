@@ -18,7 +18,7 @@ from helpdesk.rules.services import (
     load_published_rules,
     publish_rule_set,
 )
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import AgentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -265,7 +265,9 @@ def test_unpublished_and_unknown_versions_are_404(client):
 
 
 def _supervisor(*codenames):
-    user = UserFactory(is_staff=True)
+    """An agent (the support desk is for the staff groups) with exactly these permissions
+    on the helpdesk's models on top of the group's."""
+    user = AgentFactory()
     user.user_permissions.set(
         Permission.objects.filter(content_type__app_label="helpdesk", codename__in=codenames)
     )
@@ -302,8 +304,11 @@ def test_admin_lists_versions_and_publishes(client):
 
 def test_admin_needs_the_model_permission(client):
     load_published_rules()
-    client.force_login(UserFactory(is_staff=True))
-    assert client.get("/admin/helpdesk/ruleset/").status_code == 403
+    client.force_login(AgentFactory())  # agents read the rules; supervisors edit them
+    assert client.get("/admin/helpdesk/ruleset/").status_code == 200
+    assert client.get("/admin/helpdesk/ruleset/add/").status_code == 403
+    client.force_login(UserFactory(is_staff=True))  # not in a staff group: not the desk's
+    assert client.get("/admin/helpdesk/ruleset/")["Location"] == "/my/"
 
 
 def test_view_only_staff_cannot_publish(client):
