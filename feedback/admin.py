@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from . import reports
 from accounts.admin_base import VisibleRowsAdmin
+
+from . import reports
 from .models import FeedbackOptOut, FeedbackRequest, FeedbackResponse, Question, Survey
 
 

@@ -16,8 +16,8 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.errors import DomainError
 from accounts.admin_base import VisibleRowsAdmin
+from accounts.errors import DomainError
 
 from . import imports, licences, quotes
 from .keys import KEY_FORMAT, normalize_key
