@@ -329,12 +329,10 @@ class QuoteRequestForm(forms.ModelForm):
 
     def clean_status(self):
         status = self.cleaned_data["status"]
-        current = self.instance.status
-        if status != current and status not in quotes.QUOTE_TRANSITIONS.get(current, ()):
-            raise ValidationError(_("A quote request that is “%(old)s” cannot become "
-                                    "“%(new)s”.") % {
-                "old": self.instance.get_status_display(),
-                "new": QuoteRequest.Status(status).label})
+        try:
+            quotes.check_transition(self.instance, status)
+        except DomainError as exc:
+            raise ValidationError(exc.message) from None
         return status
 
 

@@ -81,6 +81,17 @@ def request_quote(*, workspace: Workspace, user, service: str | PaidService, mes
     return quote
 
 
+def check_transition(quote: QuoteRequest, status: str) -> None:
+    """A quote moves new -> quoted -> accepted, or to declined; nothing else."""
+    if status != quote.status and status not in QUOTE_TRANSITIONS.get(quote.status, set()):
+        raise DomainError(_(
+            "A quote request that is “%(old)s” cannot become “%(new)s”."
+        ) % {"old": quote.get_status_display(),
+             "new": QuoteRequest.Status(status).label
+             if status in QuoteRequest.Status.values else status},
+            code="invalid_transition", field="status")
+
+
 @transaction.atomic
 def update_quote(quote: QuoteRequest, *, by, status: str | None = None,
                  staff_reply: str | None = None, request=None) -> QuoteRequest:
@@ -94,13 +105,7 @@ def update_quote(quote: QuoteRequest, *, by, status: str | None = None,
     old_status = quote.status
     fields = []
     if status is not None and status != quote.status:
-        if status not in QUOTE_TRANSITIONS.get(quote.status, set()):
-            raise DomainError(_(
-                "A quote request that is “%(old)s” cannot become “%(new)s”."
-            ) % {"old": quote.get_status_display(),
-                 "new": QuoteRequest.Status(status).label
-                 if status in QuoteRequest.Status.values else status},
-                code="invalid_transition", field="status")
+        check_transition(quote, status)
         quote.status = status
         fields.append("status")
     if staff_reply is not None and staff_reply.strip() != quote.staff_reply:
