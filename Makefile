@@ -62,7 +62,7 @@ bench: install
 	@$(MAKE) -s --no-print-directory messages >&2
 	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk) >&2 \
 		|| echo "wrk could not be installed: the throughput part is skipped" >&2
-	@url="$$($(BIN)/python -m feedback.management.commands._bench_common)" || exit 1; \
+	@url="$$($(BIN)/python -m bench.common)" || exit 1; \
 	export DATABASE_URL="$$url" DEBUG=false CACHE_KEY_PREFIX=bench; \
 	$(BIN)/python manage.py migrate --noinput >&2 && \
 	$(BIN)/python manage.py createcachetable >&2 && \

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from django.conf import settings
 
-from feedback.management.commands._bench_common import (
+from bench.common import (
     bench_database_problem,
     bench_database_url,
     drop_postgres_database,

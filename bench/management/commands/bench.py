@@ -20,9 +20,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import connection
 
-from ._bench_common import NotABenchDatabase, read_metadata, refuse_and_exit, require_bench_database
-from ._bench_measure import Bench
-from ._bench_serve import measure_throughput
+from bench.common import NotABenchDatabase, read_metadata, refuse_and_exit, require_bench_database
+from bench.measure import Bench
+from bench.serve import measure_throughput
 
 
 def _memory_gb() -> float | None:

@@ -126,9 +126,9 @@ def drop_postgres_database(url: str) -> None:
 
 
 def main() -> None:
-    """`python -m feedback.management.commands._bench_common`: print the bench
-    DATABASE_URL derived from $DATABASE_URL, creating the PostgreSQL database if needed."""
-    base_dir = Path(__file__).resolve().parents[3]
+    """`python -m bench.common`: print the bench DATABASE_URL derived from $DATABASE_URL,
+    creating the PostgreSQL database if needed."""
+    base_dir = Path(__file__).resolve().parents[1]
     url = bench_database_url(os.environ.get("DATABASE_URL"), base_dir)
     if url.startswith("sqlite"):
         sys.stderr.write(f"Bench database: {base_dir / BENCH_SQLITE_NAME} (SQLite)\n")

@@ -34,8 +34,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from ._bench_common import BENCH_DOMAIN, DATASET_VERSION, write_metadata
-from ._bench_writer import BulkWriter
+from .common import BENCH_DOMAIN, DATASET_VERSION, write_metadata
+from .writer import BulkWriter
 
 HOME_USERS = 5000
 COMPANIES = 50
