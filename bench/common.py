@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+from unittest import mock
 
 BENCH_SUFFIX = "_bench"
 BENCH_SQLITE_NAME = "bench.sqlite3"
 BENCH_DOMAIN = "bench.example"
 META_ACTION = "bench.seeded"
 # Bumped when the shape of the data set changes, so an older bench database is re-seeded.
-DATASET_VERSION = 1
+DATASET_VERSION = 2
 
 
 class NotABenchDatabase(Exception):
@@ -72,6 +74,16 @@ def write_metadata(data: dict) -> None:
     AuditEvent.objects.create(action=META_ACTION, object_type="bench",
                               object_repr=f"bench data set ({data.get('requests')} requests)",
                               data=data)
+
+
+@contextmanager
+def broker_publishing_disabled():
+    """Outbox rows are written, but nothing is handed to the broker: seeding and the
+    measured runs never reach a worker (the rows stay pending)."""
+    from notifications.tasks import deliver_notification
+
+    with mock.patch.object(deliver_notification, "apply_async", lambda *a, **k: None):
+        yield
 
 
 # The bench DATABASE_URL (used by `make bench`) ------------------------------------------

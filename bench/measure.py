@@ -24,7 +24,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from .seed import broker_publishing_disabled
+from .common import broker_publishing_disabled
 
 REQUESTS_TABLE = "helpdesk_supportrequest"
 BUDGETS = {
