@@ -125,7 +125,9 @@ class Jobs:
         entry: dict = {"delivery": "deferred (outbox rows written, broker publish stubbed)"}
         try:
             idle = self._sweep_run(sweep, 0.0)
+            before = self.calibration_now() if self.calibration_ms else None
             backlog = self._sweep_run(sweep, 0.25)
+            calibration = before and (before + self.calibration_now()) / 2
             typical = self._sweep_run(sweep, due_share)
             keys = ("seconds", "due_items", "result", "open_requests", "with_due_times")
             entry["nothing_due"] = {k: idle[k] for k in keys if k in idle}
@@ -136,8 +138,9 @@ class Jobs:
             if sent:
                 per_item = 1000 * (backlog["seconds"] - idle["seconds"]) / sent
                 entry.update(items=sent, ms_per_item=round(per_item, 3))
-                if self.calibration_ms:
-                    entry["x_calibration"] = round(per_item / self.calibration_ms, 2)
+                if calibration:
+                    entry.update(calibration_ms=round(calibration, 3),
+                                 x_calibration=round(per_item / calibration, 2))
             else:
                 entry["note"] = "the backlog run sent nothing: no cost per item"
             captured = self._sweep_run(sweep, due_share, capture=True)
@@ -182,14 +185,15 @@ class Jobs:
                        "on a sample"}
         try:
             entry["requests"] = self.reset_dispatch(timezone.now())
+            before = self.calibration_now() if self.calibration_ms else None
             with broker_publishing_disabled():
                 started = time.perf_counter()
                 entry["queued"] = tasks.send_post_resolution_requests()
                 entry["seconds"] = round(time.perf_counter() - started, 3)
-            calibration = self.calibration_ms
+            calibration = before and (before + self.calibration_now()) / 2
             if entry["queued"] and calibration:
                 per_item = entry["seconds"] * 1000 / entry["queued"]
-                entry.update(ms_per_item=round(per_item, 3),
+                entry.update(ms_per_item=round(per_item, 3), calibration_ms=round(calibration, 3),
                              x_calibration=round(per_item / calibration, 3),
                              budget_ms=round(budget * calibration, 3))
             pending = list(Notification.objects.filter(

@@ -179,7 +179,7 @@ def test_bench_with_zero_budgets_fails_every_budget_in_one_json_object(seeded, t
     for name, entry in report["timings"].items():
         assert entry["ok"] is False and f"timings.{name}" in failed
         assert entry["x_calibration"] == pytest.approx(
-            entry["median_ms"] / calibration["median_ms"], abs=0.02)
+            entry["median_ms"] / entry["calibration_ms"], abs=0.02)
         assert entry["budget_x"] == 0
     assert report["sla_sweep"]["ok"] is True  # no budget of its own
     assert report["sla_sweep"]["ms_per_item"] > 0
