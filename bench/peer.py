@@ -16,10 +16,11 @@ import subprocess
 from datetime import datetime
 from pathlib import Path
 
-# Our environment is the project's; the peer's harness builds its own.
+# Our environment is the project's; the peer's harness builds its own. (PORT among them:
+# the Makefile exports the port `make run` serves on, and the harness would serve there.)
 _NOT_FOR_THE_PEER = {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL", "DEBUG",
                      "CACHE_KEY_PREFIX", "DJANGO_ENV", "SECRET_KEY", "VIRTUAL_ENV",
-                     "PYTHONPATH"}
+                     "PYTHONPATH", "PORT"}
 # A peer result older than this (before our run started) is not from the same sitting.
 SAME_SITTING_MINUTES = 60
 

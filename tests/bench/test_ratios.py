@@ -104,12 +104,14 @@ def test_a_saved_peer_result_is_read_and_checked(tmp_path):
 
 def test_the_peer_harness_runs_as_a_child_without_our_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgres://ours/portal")
+    monkeypatch.setenv("PORT", "8000")  # exported by the Makefile for `make run`
     script = tmp_path / "run.sh"
-    result = {**PEER_RESULT, "saw_database_url": "${DATABASE_URL:-no}"}
+    result = {**PEER_RESULT, "saw_database_url": "${DATABASE_URL:-no}",
+              "saw_port": "${PORT:-no}"}
     script.write_text("echo 'progress...' >&2\ncat <<EOF\n" + json.dumps(result) + "\nEOF\n")
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
     data = run_peer(str(tmp_path))
-    assert data["saw_database_url"] == "no"
+    assert data["saw_database_url"] == data["saw_port"] == "no"
     assert data["escalate"]["ms_per_ticket"] == 11.48
     with pytest.raises(PeerError, match=r"no run\.sh"):
         run_peer(str(tmp_path / "elsewhere"))
