@@ -125,9 +125,8 @@ class Jobs:
         entry: dict = {"delivery": "deferred (outbox rows written, broker publish stubbed)"}
         try:
             idle = self._sweep_run(sweep, 0.0)
-            before = self.calibration_now() if self.calibration_ms else None
-            backlog = self._sweep_run(sweep, 0.25)
-            calibration = before and (before + self.calibration_now()) / 2
+            backlog, calibration = self.between_calibrations(
+                lambda: self._sweep_run(sweep, 0.25))
             typical = self._sweep_run(sweep, due_share)
             keys = ("seconds", "due_items", "result", "open_requests", "with_due_times")
             entry["nothing_due"] = {k: idle[k] for k in keys if k in idle}
@@ -185,12 +184,14 @@ class Jobs:
                        "on a sample"}
         try:
             entry["requests"] = self.reset_dispatch(timezone.now())
-            before = self.calibration_now() if self.calibration_ms else None
-            with broker_publishing_disabled():
-                started = time.perf_counter()
-                entry["queued"] = tasks.send_post_resolution_requests()
-                entry["seconds"] = round(time.perf_counter() - started, 3)
-            calibration = before and (before + self.calibration_now()) / 2
+
+            def dispatch():
+                with broker_publishing_disabled():
+                    started = time.perf_counter()
+                    entry["queued"] = tasks.send_post_resolution_requests()
+                    entry["seconds"] = round(time.perf_counter() - started, 3)
+
+            _none, calibration = self.between_calibrations(dispatch)
             if entry["queued"] and calibration:
                 per_item = entry["seconds"] * 1000 / entry["queued"]
                 entry.update(ms_per_item=round(per_item, 3), calibration_ms=round(calibration, 3),

@@ -110,10 +110,16 @@ class Bench(Jobs):
         return [self._time(CALIBRATION_USER, CALIBRATION_PATH)
                 for _ in range(n or max(60, 2 * self.iterations))]
 
-    def calibration_now(self) -> float:
-        """The calibration median right now, from a short block: a job that runs for
-        seconds is judged against the mean of one block before it and one after."""
-        return statistics.median(self._calibration_samples(CALIBRATION_BLOCK * 2))
+    def between_calibrations(self, job):
+        """(`job()`, the calibration then): a job that runs for seconds is judged against
+        the mean of a short calibration block before it and one after; None without a
+        calibration."""
+        if self.calibration_ms is None:
+            return job(), None
+        before = statistics.median(self._calibration_samples(CALIBRATION_BLOCK * 2))
+        result = job()
+        after = statistics.median(self._calibration_samples(CALIBRATION_BLOCK * 2))
+        return result, (before + after) / 2
 
     def _timed_with_calibration(self, who: str, url: str) -> tuple[list[float], list[float]]:
         """(page samples, calibration samples) taken in turns: a block of calibration
