@@ -124,9 +124,9 @@ class Bench(Jobs):
     def _timed_with_calibration(self, who: str, url: str) -> tuple[list[float], list[float]]:
         """(page samples, calibration samples) taken in turns: a block of calibration
         calls, a few page calls, and again, so both medians come from the same stretch of
-        time and a change of load moves both alike. The first calibration call after a
-        heavy page runs cold (its code and data left the CPU caches); in a block of 10
-        the median is the warm one, as in the first calibration."""
+        time and a change of load moves both alike. The first calibration calls after a
+        heavy page run slower (cold caches, by the look of it); in a block of 10 the
+        median is the warm one, as in the first calibration."""
         rounds = max(1, min(CALIBRATION_ROUNDS, self.iterations))
         samples: list[float] = []
         calibration: list[float] = []

@@ -2,8 +2,8 @@
 
 Refuses (exit 1) unless the database is a bench database (`<name>_bench` on PostgreSQL,
 `bench.sqlite3` on SQLite). A bench database that already holds the same data set (same
-number of requests and seed) is reused as it is; otherwise it is emptied (migrated again
-from zero) and seeded. See `bench/seed.py` for what is made.
+number of requests, seed and DATASET_VERSION) is reused as it is; otherwise it is emptied
+(migrated again from zero) and seeded. See `bench/seed.py` for what is made.
 """
 
 import sys
