@@ -58,19 +58,27 @@ lock: install
 
 # The benchmark (DESIGN.md section 10) in its own database: `<name>_bench` on the PostgreSQL
 # server DATABASE_URL names (created when missing), else bench.sqlite3. Prints one JSON
-# object on stdout and fails when a budget is missed. `make bench SCALE=1000000` for growth.
+# object on stdout and fails when a budget is missed; a copy goes to var/bench/.
+#   make bench SCALE=1000000 COMPARE=var/bench/result-100000.json   growth against a run
+#   make bench PEER=<folder of the peer harness>    the peer runs first, side by side
+#   make bench PEER_RESULT=<file>                   side by side with a saved peer result
 SCALE ?= 100000
+PEER ?=
+PEER_RESULT ?=
+COMPARE ?=
 BENCH_ARGS ?=
 bench: install
 	@$(MAKE) -s --no-print-directory messages >&2
 	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk) >&2 \
 		|| echo "wrk could not be installed: the throughput part is skipped" >&2
-	@url="$$($(BIN)/python -m feedback.management.commands._bench_common)" || exit 1; \
+	@url="$$($(BIN)/python -m bench.common)" || exit 1; \
 	export DATABASE_URL="$$url" DEBUG=false CACHE_KEY_PREFIX=bench; \
 	$(BIN)/python manage.py migrate --noinput >&2 && \
 	$(BIN)/python manage.py createcachetable >&2 && \
 	$(BIN)/python manage.py seed_bench --requests $(SCALE) >&2 && \
-	$(BIN)/python manage.py bench $(BENCH_ARGS)
+	$(BIN)/python manage.py bench --save var/bench/result-$(SCALE).json \
+		$(if $(PEER),--peer "$(PEER)") $(if $(PEER_RESULT),--peer-result "$(PEER_RESULT)") \
+		$(if $(COMPARE),--compare "$(COMPARE)") $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "licensing",
     "helpdesk",
     "feedback",
+    "bench",
 ]
 
 MIDDLEWARE = [

@@ -102,13 +102,15 @@ def customer_workspace(customer, company=None) -> Workspace:
 
 
 def format_reference(year: int, number: int) -> str:
-    """`INC-<year>-<six digits>`: short enough to read out on the phone."""
+    """The reference of the `number`-th request filed in `year`: `INC-<year>-<six digits>`.
+    Pure, so a bulk load can number many requests and set the counter once."""
     return f"INC-{year}-{number:06d}"
 
 
 def next_reference(now: datetime) -> str:
-    """The next reference of the year. The counter row is locked until the filing commits,
-    so concurrent filings take consecutive numbers, never the same."""
+    """The next reference, numbered per year (of the local date). The counter row is locked
+    until the filing commits, so concurrent filings take consecutive numbers, never the
+    same."""
     year = timezone.localtime(now).year
     ReferenceCounter.objects.bulk_create([ReferenceCounter(year=year, last=0)],
                                          ignore_conflicts=True)

@@ -35,6 +35,11 @@ def test_a_home_request_is_filed_with_its_rules_decision_and_email(hd, file_requ
     assert mail.alternatives[0][1] == "text/html"
 
 
+def test_a_reference_is_its_year_and_six_digit_number():
+    assert filing.format_reference(2026, 42) == "INC-2026-000042"
+    assert filing.format_reference(2027, 999_999) == "INC-2027-999999"
+
+
 def test_references_count_up_within_the_year(file_request):
     first, second = file_request(), file_request()
     number = int(first.reference.rsplit("-", 1)[1])

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+from unittest import mock
 
 BENCH_SUFFIX = "_bench"
 BENCH_SQLITE_NAME = "bench.sqlite3"
 BENCH_DOMAIN = "bench.example"
 META_ACTION = "bench.seeded"
 # Bumped when the shape of the data set changes, so an older bench database is re-seeded.
-DATASET_VERSION = 1
+DATASET_VERSION = 2
 
 
 class NotABenchDatabase(Exception):
@@ -74,6 +76,16 @@ def write_metadata(data: dict) -> None:
                               data=data)
 
 
+@contextmanager
+def broker_publishing_disabled():
+    """Outbox rows are written, but nothing is handed to the broker: seeding and the
+    measured runs never reach a worker (the rows stay pending)."""
+    from notifications.tasks import deliver_notification
+
+    with mock.patch.object(deliver_notification, "apply_async", lambda *a, **k: None):
+        yield
+
+
 # The bench DATABASE_URL (used by `make bench`) ------------------------------------------
 
 def bench_database_url(url: str | None, base_dir: Path) -> str:
@@ -126,9 +138,9 @@ def drop_postgres_database(url: str) -> None:
 
 
 def main() -> None:
-    """`python -m feedback.management.commands._bench_common`: print the bench
-    DATABASE_URL derived from $DATABASE_URL, creating the PostgreSQL database if needed."""
-    base_dir = Path(__file__).resolve().parents[3]
+    """`python -m bench.common`: print the bench DATABASE_URL derived from $DATABASE_URL,
+    creating the PostgreSQL database if needed."""
+    base_dir = Path(__file__).resolve().parents[1]
     url = bench_database_url(os.environ.get("DATABASE_URL"), base_dir)
     if url.startswith("sqlite"):
         sys.stderr.write(f"Bench database: {base_dir / BENCH_SQLITE_NAME} (SQLite)\n")

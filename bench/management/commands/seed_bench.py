@@ -2,8 +2,8 @@
 
 Refuses (exit 1) unless the database is a bench database (`<name>_bench` on PostgreSQL,
 `bench.sqlite3` on SQLite). A bench database that already holds the same data set (same
-number of requests and seed) is reused as it is; otherwise it is emptied (migrated again
-from zero) and seeded. See `_bench_seed.py` for what is made.
+number of requests, seed and DATASET_VERSION) is reused as it is; otherwise it is emptied
+(migrated again from zero) and seeded. See `bench/seed.py` for what is made.
 """
 
 import sys
@@ -16,14 +16,14 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from ._bench_common import (
+from bench.common import (
     DATASET_VERSION,
     NotABenchDatabase,
     read_metadata,
     refuse_and_exit,
     require_bench_database,
 )
-from ._bench_seed import Seeder, default_anchor
+from bench.seed import Seeder, default_anchor
 
 
 def _tables_exist() -> bool:
