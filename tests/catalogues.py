@@ -1,7 +1,8 @@
 """The English msgids of the catalogues a Malay page draws on, and a check that a page's
 visible text shows none of them: a text still equal to its English msgid was not
-translated. The product and service names of the glossary stay as they are, and so does
-"Community", which the published Malay Rules (2.1) call by that name."""
+translated. Left out: the product and service names of the glossary, which stay as they
+are, and the msgids whose Malay is the same word ("Status", "Platform", "Community" as the
+published Malay Rules (2.1) call it)."""
 
 from functools import cache
 from html.parser import HTMLParser
@@ -15,26 +16,33 @@ CATALOGUES = [
     BASE_DIR / "locale" / "en" / "LC_MESSAGES" / "django.po",
     ALLAUTH / "locale" / "en" / "LC_MESSAGES" / "django.po",
 ]
+MALAY_CATALOGUES = [
+    BASE_DIR / "locale" / "ms" / "LC_MESSAGES" / "django.po",
+    BASE_DIR / "accounts" / "allauth_locale" / "ms" / "LC_MESSAGES" / "django.po",
+]
 KEPT_AS_THEY_ARE = {
     "Kaspersky Professional Services", "Professional Services", "Incident Response",
     "Kaspersky Incident Response", "My Kaspersky", "CompanyAccount", "Community",
-    "Kaspersky Premium Support", "Premium Support", "Support Portal",
+    "Kaspersky Premium Support", "Premium Support",
 }
-# Words that are the same in both languages: a Malay reader sees them in the Malay
-# catalogue too.
-SAME_IN_MALAY = {"Malaysia"}
+
+
+def _messages(path: Path):
+    with open(path, "rb") as handle:
+        yield from (message for message in read_po(handle) if message.id)
+
+
+def _ids(message) -> tuple[str, ...]:
+    return message.id if isinstance(message.id, tuple) else (message.id,)
 
 
 @cache
 def english_msgids() -> frozenset[str]:
-    ids = set()
-    for path in CATALOGUES:
-        with open(path, "rb") as handle:
-            for message in read_po(handle):
-                for msgid in (message.id if isinstance(message.id, tuple) else (message.id,)):
-                    if msgid and "%" not in msgid and "{" not in msgid:
-                        ids.add(msgid.strip())
-    return frozenset(ids - KEPT_AS_THEY_ARE - SAME_IN_MALAY)
+    ids = {msgid.strip() for path in CATALOGUES for message in _messages(path)
+           for msgid in _ids(message) if "%" not in msgid and "{" not in msgid}
+    same_in_malay = {message.id.strip() for path in MALAY_CATALOGUES
+                     for message in _messages(path) if message.string == message.id}
+    return frozenset(ids - same_in_malay - KEPT_AS_THEY_ARE)
 
 
 class _Texts(HTMLParser):
