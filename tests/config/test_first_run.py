@@ -173,3 +173,13 @@ def test_make_runs_processes_print_no_warnings_and_stop_cleanly_on_ctrl_c(embedd
     assert "Traceback" not in text and "WorkerLostError" not in text
     assert "worker.1 stopped (rc=0)" in text and "beat.1 stopped (rc=0)" in text
     assert "SIGKILL" not in text
+
+
+def test_every_catalogue_the_portal_reads_is_compiled_by_make_and_the_image(settings):
+    """A catalogue in LOCALE_PATHS that is not compiled leaves its pages in English."""
+    makefile = (BASE_DIR / "Makefile").read_text()
+    dockerfile = (BASE_DIR / "Dockerfile").read_text()
+    for path in settings.LOCALE_PATHS:
+        folder = Path(path).relative_to(BASE_DIR).as_posix()
+        assert f"--directory {folder}" in makefile, folder
+        assert f"--directory {folder}" in dockerfile, folder
