@@ -39,7 +39,7 @@ seed: migrate
 run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: messages seed
 	@echo "Serving on http://127.0.0.1:$(PORT)/ (web, worker and beat; Ctrl-C stops all)"
-	$(BIN)/honcho start --procfile Procfile
+	$(BIN)/python -m config.run_all
 
 test: messages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -28,6 +28,7 @@ from .models import (
     Priority,
     Queue,
     QueueRoute,
+    RuleSet,
     SelfHelpResource,
     SlaTarget,
     SupportCalendar,
@@ -167,7 +168,10 @@ def _self_help() -> None:
 
 
 def seed(demo: dict, out) -> None:
-    load_published_rules()
+    # The shipped rules only when none are in force yet: reloading them would undo what
+    # staff edited (new versions of the files are loaded with `load_rules`).
+    if RuleSet.objects.current() is None:
+        load_published_rules()
     sync_staff_groups()
     password = os.environ.get("DEMO_PASSWORD", "demo-pass-2026")
     agent = _user("agent@example.com", password, full_name="Amir Agent", is_staff=True)

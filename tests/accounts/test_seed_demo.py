@@ -128,3 +128,14 @@ def test_seed_demo_again_leaves_a_real_customers_data_byte_for_byte(demo_passwor
     seed()
 
     assert _rows_of(customer) == before
+
+
+def test_seed_demo_again_keeps_what_staff_edited_in_the_rules(demo_password):
+    from helpdesk.rules.models import Clause
+
+    seed()
+    clause = Clause.objects.get(label="4.2.2", rule_set__is_published=True)
+    Clause.objects.filter(pk=clause.pk).update(text="Edited by staff.")
+    seed()
+    clause.refresh_from_db()
+    assert clause.text == "Edited by staff."

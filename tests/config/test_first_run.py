@@ -71,20 +71,20 @@ def test_make_run_hands_the_served_port_to_web_worker_and_beat(tmp_path):
     venv = tmp_path / "venv"
     (venv / "bin").mkdir(parents=True)
     (venv / "bin" / "activate").write_text("")
-    for program in ("python", "pybabel", "honcho"):
+    for program in ("python", "pybabel"):
         stand_in = venv / "bin" / program
-        stand_in.write_text(f'#!/bin/sh\necho "{program} SITE_URL=$SITE_URL PORT=$PORT"\n')
+        stand_in.write_text(f'#!/bin/sh\necho "{program} $* SITE_URL=$SITE_URL PORT=$PORT"\n')
         stand_in.chmod(0o755)
     (venv / ".installed").touch()
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)}
     result = subprocess.run(["make", "-s", "run", "PORT=8793", f"VENV={venv}"], cwd=BASE_DIR,
                             env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert "honcho SITE_URL=http://127.0.0.1:8793 PORT=8793" in result.stdout
+    assert "python -m config.run_all SITE_URL=http://127.0.0.1:8793 PORT=8793" in result.stdout
     explicit = subprocess.run(["make", "-s", "run", "PORT=8793", f"VENV={venv}"],
                               cwd=BASE_DIR, env={**env, "SITE_URL": "https://dev.example"},
                               capture_output=True, text=True, timeout=60)
-    assert "honcho SITE_URL=https://dev.example PORT=8793" in explicit.stdout
+    assert "python -m config.run_all SITE_URL=https://dev.example PORT=8793" in explicit.stdout
 
 
 def test_migrate_then_seed_demo_suffice_on_the_embedded_default(embedded):
@@ -133,16 +133,16 @@ def _wait_for(predicate, seconds: float) -> bool:
 
 
 def test_make_runs_processes_print_no_warnings_and_stop_cleanly_on_ctrl_c(embedded, tmp_path):
-    """The Procfile as `make run` starts it: an email printed by the worker is information,
-    not a WARNING; kombu does not warn about the file-system broker's host; Ctrl-C stops
-    web, worker and beat, the worker by a warm shutdown, not killed."""
+    """The Procfile as `make run` starts it (config.run_all): an email printed by the worker
+    is information, not a WARNING; kombu does not warn about the file-system broker's host;
+    Ctrl-C stops web, worker and beat, the worker by a warm shutdown, not killed."""
     assert embedded("migrate", "--noinput").returncode == 0
     port = _free_port()
     log = tmp_path / "honcho.log"
     env = {**embedded.env, "PORT": str(port), "SITE_URL": f"http://127.0.0.1:{port}"}
     with open(log, "w") as output:
-        honcho = subprocess.Popen([str(BASE_DIR / ".venv/bin/honcho"), "start", "--procfile",
-                                   "Procfile"], cwd=BASE_DIR, env=env, stdout=output,
+        honcho = subprocess.Popen([str(BASE_DIR / ".venv/bin/python"), "-m", "config.run_all"],
+                                  cwd=BASE_DIR, env=env, stdout=output,
                                   stderr=subprocess.STDOUT)
     try:
         def web_answers():
@@ -165,12 +165,13 @@ def test_make_runs_processes_print_no_warnings_and_stop_cleanly_on_ctrl_c(embedd
         assert _wait_for(lambda: "someone@example.org" in log.read_text(), 60), log.read_text()
     finally:
         honcho.send_signal(signal.SIGINT)
-        honcho.wait(timeout=60)
+        honcho.wait(timeout=90)
     text = log.read_text()
     assert f"http://127.0.0.1:{port}/company/maju/" in text
     assert "WARNING" not in text
     assert "No hostname was supplied" not in text
     assert "Traceback" not in text and "WorkerLostError" not in text
+    assert "worker: Warm shutdown" in text
     assert "worker.1 stopped (rc=0)" in text and "beat.1 stopped (rc=0)" in text
     assert "SIGKILL" not in text
 
