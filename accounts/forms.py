@@ -73,8 +73,7 @@ class SignupForm(forms.Form):
 
 class CompanyRegistrationForm(forms.Form):
     name = forms.CharField(label=_("Company name"), max_length=200)
-    country = LazyTypedChoiceField(label=_("Country"), choices=country_choices,
-                                   initial=settings.DEFAULT_COUNTRY)
+    country = LazyTypedChoiceField(label=_("Country"), choices=country_choices)
     segment = forms.ChoiceField(label=_("Size"), choices=CompanySegment)
 
     def clean_name(self):

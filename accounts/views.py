@@ -162,6 +162,10 @@ class CompanyRegistrationView(LoginRequiredMixin, FormView):
     template_name = "accounts/company_register.html"
     form_class = CompanyRegistrationForm
 
+    def get_initial(self):
+        # A company is most often in its registering employee's country.
+        return {"country": self.request.user.country.code}
+
     def form_valid(self, form):
         company = services.register_company(user=self.request.user, **form.cleaned_data)
         messages.success(self.request, _(

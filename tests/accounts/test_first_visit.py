@@ -156,3 +156,9 @@ def test_the_tokens_page_shows_the_header_to_send(client):
     page = client.get("/my/tokens/").content.decode()
     assert "<code>Authorization: Token <var>your token</var></code>" in page
     assert "Token ." not in visible_text(client.get("/my/tokens/"))
+
+
+def test_registering_a_company_starts_from_the_users_country(client):
+    client.force_login(UserFactory(country="SG"))
+    form = client.get("/companies/new/").context["form"]
+    assert form["country"].value() == "SG"
