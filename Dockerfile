@@ -14,6 +14,7 @@ RUN python -m pip install --require-hashes --no-deps -r requirements.lock
 
 COPY . .
 RUN pybabel compile --domain django --directory locale \
+    && pybabel compile --domain django --directory accounts/allauth_locale \
     && useradd --system --uid 1000 --home-dir /app portal \
     && mkdir -p /app/var /app/staticfiles /data/private \
     && chown -R portal /app/var /app/staticfiles /data

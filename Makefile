@@ -20,8 +20,12 @@ $(VENV)/.installed: requirements.lock | $(BIN)/activate
 
 install: $(VENV)/.installed
 
+# English is the source language: its catalogue holds only a few plural forms, so only the
+# Malay catalogues' statistics say anything.
 messages: install
-	$(BIN)/pybabel compile --domain django --directory locale --statistics
+	$(BIN)/pybabel compile --domain django --directory locale --locale ms --statistics
+	$(BIN)/pybabel -q compile --domain django --directory locale --locale en
+	$(BIN)/pybabel compile --domain django --directory accounts/allauth_locale --statistics
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
@@ -30,9 +34,12 @@ migrate: install
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
+# The links in emails point at the port served: the worker and the scheduler get SITE_URL
+# too (honcho gives each process a PORT of its own).
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: messages seed
 	@echo "Serving on http://127.0.0.1:$(PORT)/ (web, worker and beat; Ctrl-C stops all)"
-	$(BIN)/honcho start --procfile Procfile
+	$(BIN)/python -m config.run_all
 
 test: messages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.core.management import call_command
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,11 +8,21 @@ def _workspace_title(workspace) -> str:
     return workspace.name if workspace.is_company else _("My account")
 
 
+def _create_cache_tables(sender, using, verbosity=1, **kwargs) -> None:
+    """The database cache of the embedded default needs its table: `migrate` makes it, so
+    `migrate` then `seed_demo` suffice (DESIGN.md section 8). Without a database cache
+    configured this does nothing; an existing table is left alone."""
+    call_command("createcachetable", database=using, verbosity=0)
+
+
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Accounts")
 
     def ready(self):
+        post_migrate.connect(_create_cache_tables, sender=self,
+                             dispatch_uid="accounts.create_cache_tables")
+
         from .registry import READ, WORKSPACE_NAV, Link, add_link, grant_staff
 
         for link in (

@@ -1,7 +1,11 @@
+import unicodedata
 import zoneinfo
 
+from babel import Locale, UnknownLocaleError
+from babel.core import get_global
 from django import forms
 from django.conf import settings
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
@@ -15,21 +19,61 @@ class LanguageForm(forms.Form):
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
+def country_choices():
+    """Countries named in the reader's language (CLDR's names, where django-countries has
+    only English ones for Malay), in that language's alphabetical order."""
+    try:
+        names = Locale.parse(translation.get_language() or settings.LANGUAGE_CODE,
+                             sep="-").territories
+    except (ValueError, UnknownLocaleError):
+        names = {}
+    named = [(code, names.get(code) or str(name)) for code, name in countries]
+    return sorted(named, key=lambda choice: unicodedata.normalize("NFKD", choice[1]).casefold())
+
+
 def _time_zone_choices():
     return [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz]
 
 
 class ProfileForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
-    country = LazyTypedChoiceField(label=_("Country"), choices=countries)
+    country = LazyTypedChoiceField(label=_("Country"), choices=country_choices)
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=_time_zone_choices)
 
 
+def time_zone_of_country(country: str) -> str:
+    """The time zone to start a person from `country` on: the portal's default zone when it
+    is one of the country's, else the country's zone when all its zones keep the same
+    clock now (Singapore, Germany), else UTC rather than a guess (the United States: they
+    choose theirs on their profile)."""
+    zones = [zone for zone in get_global("territory_zones").get(country, ())
+             if zone in zoneinfo.available_timezones()]
+    if settings.DEFAULT_USER_TIME_ZONE in zones:
+        return settings.DEFAULT_USER_TIME_ZONE
+    now = timezone.now()
+    if zones and len({now.astimezone(zoneinfo.ZoneInfo(z)).utcoffset() for z in zones}) == 1:
+        return zones[0]
+    return "Etc/UTC"
+
+
+class SignupForm(forms.Form):
+    """allauth's sign-up asks for the country too: support hours depend on it (2.2)."""
+
+    country = LazyTypedChoiceField(
+        label=_("Country"), choices=lambda: [("", "—"), *country_choices()],
+        help_text=_("Support hours depend on your country."),
+    )
+
+    def signup(self, request, user):
+        user.country = self.cleaned_data["country"]
+        user.time_zone = time_zone_of_country(user.country.code)
+        user.save(update_fields=["country", "time_zone"])
+
+
 class CompanyRegistrationForm(forms.Form):
     name = forms.CharField(label=_("Company name"), max_length=200)
-    country = LazyTypedChoiceField(label=_("Country"), choices=countries,
-                                   initial=settings.DEFAULT_COUNTRY)
+    country = LazyTypedChoiceField(label=_("Country"), choices=country_choices)
     segment = forms.ChoiceField(label=_("Size"), choices=CompanySegment)
 
     def clean_name(self):

@@ -63,6 +63,28 @@ def _require_admin(company: Company, user: User) -> None:
         raise NotAllowed(_("Only the company's administrators may do this."))
 
 
+def _invitation_language(email: str, fallback: str) -> str:
+    """An invitation goes out in the language of the person it invites when they already
+    have an account, else in the inviting admin's."""
+    return (User.objects.filter(email__iexact=email).values_list("language", flat=True).first()
+            or fallback)
+
+
+def _send_invitation(invitation: Invitation, token: str, by: User) -> None:
+    notify(invitation.email, "invitation", {
+        "company": invitation.company.name,
+        "invited_by": by.get_full_name(),
+        "url": reverse("accounts:invitation", kwargs={"token": token}),
+        "expires": invitation.expires_at.date().isoformat(),
+    }, language=_invitation_language(invitation.email, by.language))
+
+
+def _new_token() -> tuple[str, str]:
+    """A one-time invitation token and the hash that is all the database keeps of it."""
+    token = secrets.token_urlsafe(32)
+    return token, Invitation.hash_token(token)
+
+
 @transaction.atomic
 def invite_member(*, company: Company, email: str, role: str, by: User) -> tuple[Invitation, str]:
     """Invite `email` to the company. Returns the invitation and its one-time token."""
@@ -74,25 +96,59 @@ def invite_member(*, company: Company, email: str, role: str, by: User) -> tuple
     Invitation.objects.pending().filter(company=company, email__iexact=email).update(
         revoked_at=timezone.now()
     )
-    token = secrets.token_urlsafe(32)
+    token, token_hash = _new_token()
     invitation = Invitation.objects.create(
-        company=company, email=email, role=role, invited_by=by,
-        token_hash=Invitation.hash_token(token),
+        company=company, email=email, role=role, invited_by=by, token_hash=token_hash,
         expires_at=timezone.now() + timedelta(days=settings.INVITATION_EXPIRY_DAYS),
     )
     audit.record("company.member_invited", actor=by, obj=invitation,
                  workspace=Workspace(user=by, company=company), email=email, role=role)
-    language = (
-        User.objects.filter(email__iexact=email).values_list("language", flat=True).first()
-        or by.language
-    )
-    notify(email, "invitation", {
-        "company": company.name,
-        "invited_by": by.get_full_name(),
-        "url": reverse("accounts:invitation", kwargs={"token": token}),
-        "expires": invitation.expires_at.date().isoformat(),
-    }, language=language)
+    _send_invitation(invitation, token, by)
     return invitation, token
+
+
+def _pending_invitation(invitation: Invitation, by: User) -> Invitation:
+    """The invitation locked for a change by one of its company's admins; InvalidState once
+    it was accepted, cancelled or has expired."""
+    _require_admin(invitation.company, by)
+    invitation = Invitation.objects.select_for_update().select_related("company").get(
+        pk=invitation.pk)
+    if not invitation.is_pending:
+        raise InvalidState(_("This invitation has already been used, cancelled or has "
+                             "expired."))
+    return invitation
+
+
+@transaction.atomic
+def resend_invitation(invitation: Invitation, *, by: User) -> tuple[Invitation, str]:
+    """Send a pending invitation again, with a new link that works for the full period.
+
+    The old link stops working: only a hash of the token is kept, so the email cannot be
+    repeated as it was, and one invitation has one working link."""
+    invitation = _pending_invitation(invitation, by)
+    token, invitation.token_hash = _new_token()
+    invitation.expires_at = timezone.now() + timedelta(days=settings.INVITATION_EXPIRY_DAYS)
+    invitation.save(update_fields=["token_hash", "expires_at"])
+    audit.record("company.invitation_resent", actor=by, obj=invitation,
+                 workspace=Workspace(user=by, company=invitation.company),
+                 email=invitation.email)
+    _send_invitation(invitation, token, by)
+    return invitation, token
+
+
+@transaction.atomic
+def cancel_invitation(invitation: Invitation, *, by: User) -> Invitation:
+    """Withdraw a pending invitation: its link stops working, and the person invited is
+    told, so a link they still have does not look like a fault."""
+    invitation = _pending_invitation(invitation, by)
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    audit.record("company.invitation_cancelled", actor=by, obj=invitation,
+                 workspace=Workspace(user=by, company=invitation.company),
+                 email=invitation.email)
+    notify(invitation.email, "invitation_cancelled", {"company": invitation.company.name},
+           language=_invitation_language(invitation.email, by.language))
+    return invitation
 
 
 def find_invitation(token: str) -> Invitation | None:

@@ -20,6 +20,10 @@ urlpatterns = [
          {"action": "role"}, name="member_role"),
     path("company/<slug:slug>/members/<int:pk>/remove/", views.MemberChangeView.as_view(),
          {"action": "remove"}, name="member_remove"),
+    path("company/<slug:slug>/invitations/<int:pk>/resend/",
+         views.InvitationChangeView.as_view(), {"action": "resend"}, name="invitation_resend"),
+    path("company/<slug:slug>/invitations/<int:pk>/cancel/",
+         views.InvitationChangeView.as_view(), {"action": "cancel"}, name="invitation_cancel"),
     path("invitations/<str:token>/", views.InvitationView.as_view(), name="invitation"),
     path("language/", views.LanguageView.as_view(), name="language"),
 ]

@@ -91,12 +91,6 @@ class InvitationView(LoginRequiredMixin, View):
         return redirect(reverse("accounts:workspace", kwargs={"slug": membership.company.slug}))
 
 
-def root(request):
-    if request.user.is_authenticated:
-        return redirect("accounts:workspace")
-    return redirect(settings.LOGIN_URL)
-
-
 class ProfileView(LoginRequiredMixin, FormView):
     template_name = "accounts/profile.html"
     form_class = ProfileForm
@@ -167,6 +161,10 @@ class EraseAccountView(LoginRequiredMixin, FormView):
 class CompanyRegistrationView(LoginRequiredMixin, FormView):
     template_name = "accounts/company_register.html"
     form_class = CompanyRegistrationForm
+
+    def get_initial(self):
+        # A company is most often in its registering employee's country.
+        return {"country": self.request.user.country.code}
 
     def form_valid(self, form):
         company = services.register_company(user=self.request.user, **form.cleaned_data)
@@ -240,13 +238,26 @@ class MembersView(WorkspaceMixin, FormView):
 
 
 class MemberChangeView(WorkspaceMixin, View):
+    """Change a member's role, or remove them: removing asks first on a page of its own (a
+    plain link and form, so the confirmation works without JavaScript)."""
+
     workspace_admin_required = True
 
-    def post(self, request, slug, pk, action):
-        membership = get_object_or_404(
-            Membership.objects.visible_to(request.user).filter(company=self.workspace.company),
+    def _membership(self, request, pk) -> Membership:
+        return get_object_or_404(
+            Membership.objects.visible_to(request.user).filter(company=self.workspace.company)
+            .select_related("user"),
             pk=pk,
         )
+
+    def get(self, request, slug, pk, action):
+        if action != "remove":
+            return redirect("accounts:members", slug=slug)
+        return render(request, "accounts/member_remove.html",
+                      {"workspace": self.workspace, "membership": self._membership(request, pk)})
+
+    def post(self, request, slug, pk, action):
+        membership = self._membership(request, pk)
         try:
             if action == "remove":
                 services.remove_member(membership, by=request.user)
@@ -261,6 +272,31 @@ class MemberChangeView(WorkspaceMixin, View):
                                          by=request.user)
                     messages.success(request, _("The role of %(email)s is changed.") % {
                         "email": membership.user.email})
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("accounts:members", slug=slug)
+
+
+class InvitationChangeView(WorkspaceMixin, View):
+    """Send a pending invitation again, or cancel it."""
+
+    workspace_admin_required = True
+
+    def post(self, request, slug, pk, action):
+        invitation = get_object_or_404(
+            Invitation.objects.visible_to(request.user).filter(company=self.workspace.company)
+            .select_related("company"),
+            pk=pk,
+        )
+        try:
+            if action == "resend":
+                services.resend_invitation(invitation, by=request.user)
+                messages.success(request, _("The invitation to %(email)s is sent again, with a "
+                                            "new link.") % {"email": invitation.email})
+            else:
+                services.cancel_invitation(invitation, by=request.user)
+                messages.success(request, _("The invitation to %(email)s is cancelled.") % {
+                    "email": invitation.email})
         except DomainError as exc:
             messages.error(request, exc.message)
         return redirect("accounts:members", slug=slug)

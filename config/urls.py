@@ -2,9 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from accounts.views import root
-
 from . import views
+from .front import front_page
 
 api_v1 = [
     path("", include("accounts.api")),
@@ -14,7 +13,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path("", root, name="root"),
+    path("", front_page, name="root"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),

@@ -1,5 +1,7 @@
 """Demo feedback: answers on a few resolved demo requests, and one survey still waiting.
 
+Only the helpdesk demo's own requests (`demo["requests"]`) are used: a real customer's
+resolved request never gets an invented answer, and their real survey is never touched.
 Idempotent: a request that already has a feedback request is left as it is.
 """
 
@@ -29,7 +31,8 @@ def seed(demo: dict, out) -> None:
         return
     status = SupportRequest.Status
     settled = list(
-        SupportRequest.objects.filter(status__in=[status.RESOLVED, status.CLOSED],
+        SupportRequest.objects.filter(pk__in=[r.pk for r in demo.get("requests", [])],
+                                      status__in=[status.RESOLVED, status.CLOSED],
                                       requester__isnull=False)
         .exclude(close_reason=SupportRequest.CloseReason.NO_RESPONSE)
         .order_by("pk")[:len(SAMPLE_ANSWERS) + 1]

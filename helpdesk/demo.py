@@ -3,6 +3,10 @@
 Runs after accounts.demo and licensing.demo. Requests are filed and moved through their
 states by the request services, as people would, so the demo shows real timelines and
 emails. Idempotent: a demo request is found again by its requester and subject.
+
+Only demo-owned rows are touched: the requests this seed files are listed in
+`demo["requests"]`, and whatever runs after it (due times here, the feedback demo) works on
+those alone, never on a real customer's requests.
 """
 
 import os
@@ -24,6 +28,7 @@ from .models import (
     Priority,
     Queue,
     QueueRoute,
+    RuleSet,
     SelfHelpResource,
     SlaTarget,
     SupportCalendar,
@@ -109,9 +114,10 @@ def _queues(agent, supervisor) -> dict[str, Queue]:
     return queues
 
 
-def _file(user, workspace, subject, *, category="malfunction", product=None, version=None,
-          os=OperatingSystem.WINDOWS, os_version="11", licence_key=None,
-          description="", priority=Priority.NORMAL) -> tuple[SupportRequest, bool]:
+def _file_demo_request(user, workspace, subject, *, category="malfunction", product=None,
+                       version=None, os=OperatingSystem.WINDOWS, os_version="11",
+                       licence_key=None, description="",
+                       priority=Priority.NORMAL) -> tuple[SupportRequest, bool]:
     existing = SupportRequest.objects.filter(requester=user, subject=subject).first()
     if existing is not None:
         return existing, False
@@ -162,7 +168,10 @@ def _self_help() -> None:
 
 
 def seed(demo: dict, out) -> None:
-    load_published_rules()
+    # The shipped rules only when none are in force yet: reloading them would undo what
+    # staff edited (new versions of the files are loaded with `load_rules`).
+    if RuleSet.objects.current() is None:
+        load_published_rules()
     sync_staff_groups()
     password = os.environ.get("DEMO_PASSWORD", "demo-pass-2026")
     agent = _user("agent@example.com", password, full_name="Amir Agent", is_staff=True)
@@ -173,8 +182,11 @@ def seed(demo: dict, out) -> None:
     demo.update(agent=agent)
     calendars_made = _calendars()
     _self_help()
-    if "premium_plan" in demo:
-        _premium_targets(demo["premium_plan"])
+    # Every Premium Support tier answers on the same targets; the tiers differ in their
+    # yearly allowance and contacts.
+    for plan in [demo.get("premium_plan"), *demo.get("premium_tiers", {}).values()]:
+        if plan is not None:
+            _premium_targets(plan)
     if "globex" in demo and "globex_admin" in demo:
         # Globex's administrator is its authorised technical contact for Premium Support.
         AuthorisedContact.objects.get_or_create(company=demo["globex"],
@@ -192,6 +204,13 @@ def seed(demo: dict, out) -> None:
     home_product = {"product": demo["home_product"], "version": demo["home_version"]}
     business = {"product": demo["business_product"], "version": demo["business_version"]}
     made = 0
+    demo_requests: list[SupportRequest] = []
+    demo["requests"] = demo_requests
+
+    def _file(*args, **kwargs) -> tuple[SupportRequest, bool]:
+        request, created = _file_demo_request(*args, **kwargs)
+        demo_requests.append(request)
+        return request, created
 
     # new
     _r, created = _file(home, home_ws, "Scan stops at 40 per cent", **home_product)
@@ -270,8 +289,9 @@ def seed(demo: dict, out) -> None:
                            "trace logs from the last hour?")
         made += 1
 
-    # Requests filed before the plan had targets get their due times now.
-    backfilled = sweep.backfill()
+    # Demo requests filed before the plan had targets get their due times now.
+    backfilled = sweep.backfill(
+        SupportRequest.objects.filter(pk__in=[r.pk for r in demo_requests]))
     out(f"Helpdesk: queues, agent@example.com (group {AGENTS}), {calendars_made} new support "
         f"calendars, Premium Support targets, {made} new demo requests"
         f"{f', due times for {backfilled} older ones' if backfilled else ''}.")

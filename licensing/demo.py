@@ -61,6 +61,17 @@ PAID_SERVICES = [
      "Support for a version past its end of support (4.3.2).", []),
 ]
 
+# The vendor's Premium Support tiers: code, name, premium requests a year (None: unlimited),
+# authorised technical contacts. `premium` above stays for Globex's demo licence.
+PREMIUM_TIERS = [
+    ("premium-start", "Premium Support Start", 6, 1),
+    ("premium-plus", "Premium Support Plus", 12, 2),
+    ("premium-business", "Premium Support Business", 36, 4),
+    ("premium-enterprise", "Premium Support Enterprise", None, 8),
+]
+PREMIUM_TIER_DESCRIPTION = ("Response-time targets per priority (3.3), for a yearly number of "
+                            "premium requests and named technical contacts.")
+
 # Fixed activation codes, so a rerun finds what the first run made.
 KEYS = {
     "acme_active": "ACME0-ESB00-ACTIV-E0001",
@@ -117,6 +128,10 @@ def seed(demo: dict, out) -> None:
         "authorised_contacts": 2,
         "description": "Response-time targets per priority, for a yearly number of "
         "premium requests."})
+    tiers = {code: SupportPlan.objects.get_or_create(code=code, defaults={
+        "name": name, "is_paid": True, "yearly_request_allowance": allowance,
+        "authorised_contacts": contacts, "description": PREMIUM_TIER_DESCRIPTION})[0]
+        for code, name, allowance, contacts in PREMIUM_TIERS}
 
     services = {}
     for code, name, description, countries in PAID_SERVICES:
@@ -155,7 +170,8 @@ def seed(demo: dict, out) -> None:
         home_version_eos=home_version_eos, free_product=free_product,
         free_version=free_version, business_product=business_product,
         business_version=business_version, business_version_eos=business_version_eos,
-        standard_plan=standard, premium_plan=premium, paid_services=services,
+        standard_plan=standard, premium_plan=premium, premium_tiers=tiers,
+        paid_services=services,
         licences=licences,
     )
     out("Demo catalogue, plans and paid services ready. Unclaimed activation codes to try:")

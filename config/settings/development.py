@@ -2,10 +2,21 @@
 
 import secrets
 
+from config.environment import ConfigurationError
+
 from .base import *  # noqa: F403
 from .base import VAR_DIR, env
 
 DEBUG = env.bool("DEBUG", default=True)
+
+# Links in emails follow the port served: `make run PORT=8793` exports PORT, and SITE_URL
+# for the worker and the scheduler too (honcho gives each process a PORT of its own).
+try:
+    PORT = env.int("PORT", default=8000)
+except ValueError:
+    raise ConfigurationError("PORT", "must be a port number, e.g. 8000.") from None
+SITE_URL = env.str("SITE_URL", default="").rstrip("/") or f"http://127.0.0.1:{PORT}"
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
 
 
 def _local_secret_key() -> str:

@@ -131,7 +131,7 @@ def test_signup_sends_a_verification_email_whose_link_verifies_the_address(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/accounts/signup/", {
             "email": "Nadia@Example.org", "password1": "a-long-secret-2026",
-            "password2": "a-long-secret-2026"})
+            "password2": "a-long-secret-2026", "country": "MY"})
     assert response.status_code == 302
     assert response["Location"] == reverse("account_email_verification_sent")
     user = User.objects.get(email="nadia@example.org")
@@ -157,7 +157,7 @@ def test_signup_sends_a_verification_email_whose_link_verifies_the_address(
 def test_signup_in_malay_keeps_malay_as_the_users_language(client, run_outbox):
     client.post("/accounts/signup/", {
         "email": "siti@example.org", "password1": "a-long-secret-2026",
-        "password2": "a-long-secret-2026"}, HTTP_ACCEPT_LANGUAGE="ms")
+        "password2": "a-long-secret-2026", "country": "MY"}, HTTP_ACCEPT_LANGUAGE="ms")
     assert User.objects.get(email="siti@example.org").language == "ms"
     assert Notification.objects.get().language == "ms"
     assert len(run_outbox()) == 1

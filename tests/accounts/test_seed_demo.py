@@ -86,3 +86,56 @@ def test_running_seed_demo_twice_changes_nothing(demo_password):
     first = snapshot()
     seed()
     assert snapshot() == first
+
+
+def _rows_of(user) -> str:
+    """Every row that is the user's or hangs off their requests and surveys, serialised: the
+    user, their email addresses, requests, messages, timeline, surveys, answers, emails."""
+    from django.core import serializers
+
+    from feedback.models import FeedbackRequest
+    from helpdesk.models import SupportRequest
+    from notifications.models import Notification
+
+    owners = {User: {user.pk},
+              SupportRequest: set(SupportRequest.objects.filter(requester=user)
+                                  .values_list("pk", flat=True))}
+    owners[FeedbackRequest] = set(FeedbackRequest.objects.filter(
+        support_request__in=owners[SupportRequest]).values_list("pk", flat=True))
+    rows = [user, *Notification.objects.filter(to=user.email).order_by("pk")]
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if field.is_relation and field.related_model in owners:
+                rows += model._default_manager.filter(
+                    **{f"{field.name}__in": owners[field.related_model]}).order_by("pk")
+    return serializers.serialize("json", rows, indent=1)
+
+
+def test_seed_demo_again_leaves_a_real_customers_data_byte_for_byte(demo_password):
+    """A real user's resolved request, with the survey they have not answered yet: seeding
+    again must neither answer it with demo text nor touch the survey or the request."""
+    from tests.accounts.factories import UserFactory
+    from tests.feedback.factories import FeedbackRequestFactory, resolved_request
+
+    seed()
+    customer = UserFactory(email="real.customer@example.org")
+    request = resolved_request(requester=customer)
+    FeedbackRequestFactory(support_request=request)
+    older = resolved_request(requester=customer)  # resolved, never surveyed
+    before = _rows_of(customer)
+    assert str(request.pk) in before and str(older.pk) in before
+
+    seed()
+
+    assert _rows_of(customer) == before
+
+
+def test_seed_demo_again_keeps_what_staff_edited_in_the_rules(demo_password):
+    from helpdesk.rules.models import Clause
+
+    seed()
+    clause = Clause.objects.get(label="4.2.2", rule_set__is_published=True)
+    Clause.objects.filter(pk=clause.pk).update(text="Edited by staff.")
+    seed()
+    clause.refresh_from_db()
+    assert clause.text == "Edited by staff."

@@ -105,3 +105,19 @@ def test_seed_demo_makes_the_contracted_catalogue_and_licences():
     assert unclaimed.count() >= 2
     for licence in unclaimed:
         assert licence.key in out.getvalue()
+
+
+def test_seed_demo_makes_the_vendors_premium_tiers_beside_premium():
+    call_command("seed_demo", stdout=None)
+    plans = {p.code: (p.is_paid, p.yearly_request_allowance, p.authorised_contacts)
+             for p in SupportPlan.objects.all()}
+    assert plans["premium-start"] == (True, 6, 1)
+    assert plans["premium-plus"] == (True, 12, 2)
+    assert plans["premium-business"] == (True, 36, 4)
+    assert plans["premium-enterprise"] == (True, None, 8)  # unlimited requests
+    assert plans["standard"][0] is False
+    globex = Licence.objects.get(key="GLBX0-ESB00-ACTIV-E0001")
+    assert globex.plan.code == "premium"
+    from helpdesk.models import SlaTarget
+    for code in ("premium-start", "premium-plus", "premium-business", "premium-enterprise"):
+        assert SlaTarget.objects.filter(plan__code=code).count() == 4, code

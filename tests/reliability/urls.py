@@ -31,6 +31,7 @@ OBJECT_ARGUMENTS = {"slug", "reference", "pk", "id", "token", "key", "version"}
 KIND_BY_SEGMENT = {
     "tokens": "token",
     "members": "membership",
+    "invitations": "invitation",
     "quotes": "quote",
     "surveys": "survey",
     "licences": "licence",

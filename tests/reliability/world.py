@@ -156,4 +156,6 @@ def build_world(**names) -> SimpleNamespace:
         w.objects.append(Owned("token", token, "my", {user}, user))
     w.invitation, w.invitation_token = account_services.invite_member(
         company=w.acme, email="new@example.org", role="member", by=w.acme_admin)
+    # Only a company's administrators see and change its invitations.
+    w.objects.append(Owned("invitation", w.invitation, "acme", {w.acme_admin}, w.acme_admin))
     return w
