@@ -94,9 +94,10 @@ class RequestDetailSerializer(RequestSerializer):
     plan = serializers.SlugRelatedField(slug_field="code", read_only=True)
     rule_set = serializers.SerializerMethodField(
         help_text="Version of the Support Rules the request was filed under (6.1).")
-    decision = serializers.JSONField(
-        help_text="The eligibility decision it was filed under: eligible, clause, reason, "
-        "offers.")
+    decision = DecisionSerializer(
+        source="filed_decision.as_dict", read_only=True,
+        help_text="The eligibility decision it was filed under: eligible, clause, reason "
+        "(in the caller's language) and offers.")
     no_guarantee_flags = FlagSerializer(
         many=True, read_only=True,
         help_text="Conditions of 4.4.1-4.4.6 support noted: no guarantee of success.")

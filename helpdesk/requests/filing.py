@@ -152,7 +152,8 @@ def file_request(intake: RequestIntake, *, by, follows_up: SupportRequest | None
     `by` is the customer, or staff filing on the customer's behalf (phone intake) under the
     same rules. Raises `Refused` (with the decision, recorded for staff) when the Rules say
     no, and `WorkspaceNotVerified` for a company staff have not verified yet. Called inside
-    a transaction (a follow-up under its request's lock), a refusal leaves only its record.
+    a transaction (a follow-up under its request's lock), a refusal leaves only its record
+    (and, for a feature request, 4.2.1, the idea kept as product feedback).
     """
     facts = intake.facts
     workspace = facts.workspace
@@ -169,7 +170,8 @@ def file_request(intake: RequestIntake, *, by, follows_up: SupportRequest | None
     description = clean_body(intake.description, "description")
     priority = clean_priority(intake.priority)
 
-    decision = check(facts, by=by, http_request=http_request)
+    decision = check(facts, by=by, http_request=http_request, subject=subject,
+                     description=description)
     if not decision.eligible:
         raise Refused(decision)
 
@@ -200,7 +202,7 @@ def file_request(intake: RequestIntake, *, by, follows_up: SupportRequest | None
             standard_reason=standard_reason,
             queue=route(workspace.segment, facts.category),
             rule_set=_current_rule_set(),
-            decision=decision.as_dict(),
+            decision=decision.as_data(),
             follows_up=follows_up,
             created_at=now,
         )

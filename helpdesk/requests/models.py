@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Company, Segment
+from licensing.eligibility import Decision
 from licensing.models import (
     Licence,
     OperatingSystem,
@@ -293,6 +294,11 @@ class SupportRequest(models.Model):
         if self.company_id:
             return f"/company/{self.company.slug}/requests/{self.reference}/"
         return f"/my/requests/{self.reference}/"
+
+    @property
+    def filed_decision(self) -> Decision:
+        """The eligibility decision it was filed under, in the reader's words."""
+        return Decision.from_data(self.decision, category=self.category)
 
     @property
     def customer(self):

@@ -42,8 +42,9 @@ class SupportRequestFactory(factory.django.DjangoModelFactory):
     subject = factory.Sequence(lambda n: f"Problem {n}")
     description = "It does not work."
     plan = factory.SubFactory(SupportPlanFactory)
-    decision = factory.LazyFunction(
-        lambda: {"eligible": True, "clause": None, "reason": "Covered.", "offers": []})
+    decision = factory.LazyAttribute(lambda o: {
+        "eligible": True, "clause": None, "reason_code": "category_covered",
+        "params": {"category": o.category.code, "clause": o.category.clause}, "offers": []})
 
 
 class MessageFactory(factory.django.DjangoModelFactory):
