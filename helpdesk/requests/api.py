@@ -113,10 +113,26 @@ class RequestDetailSerializer(RequestSerializer):
                                  allow_blank=True, read_only=True)
     close_reason = serializers.ChoiceField(choices=SupportRequest.CloseReason.choices,
                                            allow_blank=True, read_only=True)
+    standard_reason = serializers.ChoiceField(
+        choices=SupportRequest.StandardReason.choices, allow_blank=True, read_only=True,
+        help_text="Why a request under a licence with a paid plan is handled under Standard "
+        "Support; empty otherwise.")
+    standard_reason_text = serializers.CharField(
+        source="get_standard_reason_display", read_only=True,
+        help_text="The same, in the caller's language.")
+    description_html = serializers.CharField(
+        read_only=True, help_text="The description as HTML: Markdown without raw HTML, "
+        "cleaned (empty for a request written without it).")
+    special_terms = serializers.SerializerMethodField(
+        help_text="The product's own support terms where they differ from the standard ones "
+        "(3.4); empty when none.")
+    special_terms_url = serializers.SerializerMethodField()
 
     class Meta(RequestSerializer.Meta):
-        fields = [*RequestSerializer.Meta.fields, "description", "product", "version", "os",
-                  "os_version", "plan", "rule_set", "decision", "rejection_clause",
+        fields = [*RequestSerializer.Meta.fields, "description", "description_html", "product",
+                  "version", "os", "os_version", "special_terms", "special_terms_url", "plan",
+                  "standard_reason", "standard_reason_text", "rule_set", "decision",
+                  "rejection_clause",
                   "close_reason", "close_clause", "follows_up", "merged_into",
                   "no_guarantee_flags", "utility_requests", "messages_count",
                   "first_response_at", "resolved_at", "closed_at", "rejected_at"]
@@ -127,6 +143,12 @@ class RequestDetailSerializer(RequestSerializer):
 
     def get_version(self, support_request) -> str | None:
         return support_request.version.version if support_request.version_id else None
+
+    def get_special_terms(self, support_request) -> str:
+        return support_request.product.special_terms if support_request.product_id else ""
+
+    def get_special_terms_url(self, support_request) -> str:
+        return support_request.product.special_terms_url if support_request.product_id else ""
 
     def get_rule_set(self, support_request) -> str | None:
         return support_request.rule_set.version if support_request.rule_set_id else None

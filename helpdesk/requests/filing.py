@@ -37,6 +37,7 @@ from ..rules.models import RuleSet
 from ..rules.services import load_published_rules
 from ..sla import clock as sla_clock
 from ..sla import entitlements
+from . import markup
 from .models import Priority, Queue, QueueRoute, ReferenceCounter, SupportRequest, TimelineEvent
 from .transitions import clean_body, clean_priority, clean_subject, event, notify_customer
 
@@ -196,6 +197,7 @@ def file_request(intake: RequestIntake, *, by, follows_up: SupportRequest | None
             os_version=facts.os_version or "",
             subject=subject,
             description=description,
+            description_html=markup.render(description),
             priority=priority,
             licence=licence,
             plan=plan,

@@ -170,6 +170,8 @@ class SupportRequest(models.Model):
     os_version = models.CharField(_("OS version"), max_length=32, blank=True)
     subject = models.CharField(_("subject"), max_length=200)
     description = models.TextField(_("description"), max_length=20000)
+    # Rendered once when filed, as messages are (helpdesk.requests.markup).
+    description_html = models.TextField(_("description (HTML)"), blank=True, editable=False)
     priority = models.CharField(_("priority"), max_length=16, choices=Priority,
                                 default=Priority.NORMAL)
     licence = models.ForeignKey(Licence, null=True, blank=True, on_delete=models.SET_NULL,
