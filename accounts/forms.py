@@ -3,10 +3,9 @@ import zoneinfo
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
-from django_countries.fields import LazyTypedChoiceField
 
 from .errors import DomainError
+from .i18n import country_choices
 from .models import Company, CompanySegment, Membership
 
 
@@ -21,15 +20,15 @@ def _time_zone_choices():
 
 class ProfileForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
-    country = LazyTypedChoiceField(label=_("Country"), choices=countries)
+    country = forms.ChoiceField(label=_("Country"), choices=country_choices)
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=_time_zone_choices)
 
 
 class CompanyRegistrationForm(forms.Form):
     name = forms.CharField(label=_("Company name"), max_length=200)
-    country = LazyTypedChoiceField(label=_("Country"), choices=countries,
-                                   initial=settings.DEFAULT_COUNTRY)
+    country = forms.ChoiceField(label=_("Country"), choices=country_choices,
+                                initial=settings.DEFAULT_COUNTRY)
     segment = forms.ChoiceField(label=_("Size"), choices=CompanySegment)
 
     def clean_name(self):

@@ -183,7 +183,8 @@ class SupportPlan(models.Model):
     STANDARD = "standard"
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name (English)"), max_length=100)
+    name_ms = models.CharField(_("name (Malay)"), max_length=100, blank=True)
     is_paid = models.BooleanField(_("paid plan"), default=False)
     yearly_request_allowance = models.PositiveIntegerField(
         _("premium requests a year"), null=True, blank=True,
@@ -193,7 +194,8 @@ class SupportPlan(models.Model):
         _("authorised technical contacts"), null=True, blank=True,
         help_text=_("Empty means every member of the company."),
     )
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description (English)"), blank=True)
+    description_ms = models.TextField(_("description (Malay)"), blank=True)
 
     class Meta:
         verbose_name = _("support plan")
@@ -202,6 +204,14 @@ class SupportPlan(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def localized_name(self) -> str:
+        return localized(self, "name")
+
+    @property
+    def localized_description(self) -> str:
+        return localized(self, "description")
 
 
 class PaidServiceQuerySet(models.QuerySet):
@@ -222,7 +232,8 @@ class PaidService(models.Model):
 
     code = models.CharField(_("code"), max_length=32, choices=PaidServiceCode, unique=True)
     name = models.CharField(_("name"), max_length=100)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description (English)"), blank=True)
+    description_ms = models.TextField(_("description (Malay)"), blank=True)
     url = models.URLField(_("link"), blank=True)
     countries = CountryField(_("offered in"), multiple=True, blank=True,
                              help_text=_("Empty means every country."))
@@ -256,6 +267,10 @@ class PaidService(models.Model):
         """The name in the active language: the translated label of its code (the English
         name staff typed stays in `name` for the admin)."""
         return str(PaidServiceCode(self.code).label)
+
+    @property
+    def localized_description(self) -> str:
+        return localized(self, "description")
 
 
 class RequestCategoryQuerySet(models.QuerySet):

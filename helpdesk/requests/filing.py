@@ -39,7 +39,14 @@ from ..sla import clock as sla_clock
 from ..sla import entitlements
 from . import markup
 from .models import Priority, Queue, QueueRoute, ReferenceCounter, SupportRequest, TimelineEvent
-from .transitions import clean_body, clean_priority, clean_subject, event, notify_customer
+from .transitions import (
+    clean_body,
+    clean_priority,
+    clean_subject,
+    event,
+    in_customer_language,
+    notify_customer,
+)
 
 Kind = TimelineEvent.Kind
 
@@ -220,9 +227,10 @@ def file_request(intake: RequestIntake, *, by, follows_up: SupportRequest | None
         if follows_up is not None:
             event(follows_up, Kind.FOLLOW_UP_OPENED, actor=by, at=now,
                   reference=support_request.reference)
+        with in_customer_language(support_request):
+            premium_plan = (support_request.plan.localized_name
+                            if support_request.first_response_due else "")
         notify_customer(support_request, "request_received",
                         follows_up=follows_up.reference if follows_up else "",
-                        premium_plan=support_request.plan.name if support_request.plan
-                        and support_request.first_response_due else "",
-                        filed_under_standard=bool(standard_reason))
+                        premium_plan=premium_plan, filed_under_standard=bool(standard_reason))
     return support_request
