@@ -128,10 +128,13 @@ def dashboard_context(request, workspace, obj=None) -> dict:
 def support_hours_context(request, workspace, obj=None) -> dict:
     """"Our support hours for you" (2.2) on the reader's clock, and a company's premium
     allowance (3.3)."""
+    allowance = (entitlements.premium_allowance(workspace.company)
+                 if workspace.company is not None else None)
     return {
         "hours": calendars.hours_for_workspace(workspace, request.user),
-        "allowance": (entitlements.premium_allowance(workspace.company)
-                      if workspace.company is not None else None),
+        "allowance": allowance,
+        "contacts_url": portal_url("authorised-contacts", workspace) if allowance
+        and allowance["contacts_limit"] is not None and workspace.is_admin else "",
     }
 
 
