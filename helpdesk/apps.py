@@ -21,8 +21,10 @@ class HelpdeskConfig(AppConfig):
         )
         from licensing.apps import LICENCES_HELP
         from licensing.offers import SELF_HELP_LINKS
+        from licensing.signals import licence_plan_changed
 
         from .requests.portal import dashboard_context, support_hours_context
+        from .requests.service_level import licence_plan_changed as follow_licence_plan
 
         # Connects the receivers that drop the cached clause citations when a rule set or
         # a clause changes.
@@ -37,6 +39,9 @@ class HelpdeskConfig(AppConfig):
         add_panel(WORKSPACE_DASHBOARD, Panel(
             "support_hours", "helpdesk/portal/includes/support_panel.html",
             support_hours_context, order=90))
+        # A licence's new plan moves its open requests and their due times.
+        licence_plan_changed.connect(follow_licence_plan,
+                                     dispatch_uid="helpdesk.follow_licence_plan")
         # A refusal links the knowledge base, Community and courses of 2.1 (licensing.offers).
         provide(SELF_HELP_LINKS, offer_links)
         # Lost activation codes are recovered through a request (4.1.3).

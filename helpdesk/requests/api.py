@@ -35,7 +35,7 @@ from accounts.workspace import slug_of
 from licensing.api.eligibility import DecisionSerializer, EligibilityInputSerializer
 from licensing.intake import Catalogue, IntakeInvalid
 
-from . import files, filing, lifecycle, storage, transitions
+from . import files, filing, lifecycle, service_level, storage, transitions
 from .files import file_response
 from .models import Attachment, Message, Priority, SupportRequest, UtilityRequest
 
@@ -319,19 +319,45 @@ def _detail_queryset(user):
         messages_count=Coalesce(Subquery(count), 0))
 
 
-@extend_schema_view(get=extend_schema(
-    summary="One support request",
-    description="With the decision it was filed under, the rules version, due times (paid "
-    "plans only; null under Standard Support), no-guarantee flags with their clauses and "
-    "pending utility requests.",
-    responses={200: RequestDetailSerializer},
-))
+class PrioritySerializer(serializers.Serializer):
+    priority = serializers.ChoiceField(
+        choices=Priority.choices,
+        error_messages={"invalid_choice": gettext_lazy("Choose a priority from the list.")})
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="One support request",
+        description="With the decision it was filed under, the rules version, due times (paid "
+        "plans only; null under Standard Support), no-guarantee flags with their clauses and "
+        "pending utility requests.",
+        responses={200: RequestDetailSerializer},
+    ),
+    patch=extend_schema(
+        summary="Change a request's priority (staff)",
+        description="Staff working the request set its priority; under a paid plan the due "
+        "times are computed again for the new priority, and the customer is emailed when a "
+        "promised time moves.",
+        request=PrioritySerializer,
+        responses={200: RequestDetailSerializer,
+                   403: error_response("Only staff working the request change it."),
+                   409: CONFLICT},
+    ),
+)
 class RequestDetailView(generics.RetrieveAPIView):
     serializer_class = RequestDetailSerializer
     lookup_field = "reference"
 
     def get_queryset(self):
         return _detail_queryset(self.request.user)
+
+    def patch(self, request, *args, **kwargs):
+        support_request = self.get_object()
+        form = PrioritySerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        service_level.change_priority(support_request, by=request.user,
+                                      priority=form.validated_data["priority"])
+        return Response(self.get_serializer(self.get_queryset().get(pk=support_request.pk)).data)
 
 
 @extend_schema_view(

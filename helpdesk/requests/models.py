@@ -466,6 +466,7 @@ class TimelineEvent(models.Model):
         SLA_REMINDER = "sla_reminder", _("Service-level reminder sent")
         ESCALATED = "escalated", _("Escalated: a service-level target was missed")
         PLAN_CHANGED = "plan_changed", _("Support plan changed")
+        PRIORITY_CHANGED = "priority_changed", _("Priority changed")
 
     request = models.ForeignKey(SupportRequest, on_delete=models.CASCADE,
                                 related_name="timeline")
