@@ -152,3 +152,15 @@ def sync_staff_groups(apps=None) -> None:
                 codename__in=[f"{action}_{model}" for action in actions],
             ).values_list("pk", flat=True))
         group.permissions.add(*wanted)
+
+
+def sync_staff_groups_in_migration(apps) -> None:
+    """`sync_staff_groups` from a data migration. Django creates permissions only once
+    every migration has run, so those of the models migrated so far are created first."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    sync_staff_groups(apps)

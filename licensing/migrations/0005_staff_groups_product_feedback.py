@@ -1,17 +1,12 @@
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
 
 def grant(apps, schema_editor):
-    # Product feedback came after the staff groups were made: create its permissions now
-    # (Django would only after every migration) and grant them as the apps ask.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    from accounts.registry import sync_staff_groups
+    # Product feedback came after the staff groups were made: grant its permissions as the
+    # apps ask.
+    from accounts.registry import sync_staff_groups_in_migration
 
-    sync_staff_groups(apps)
+    sync_staff_groups_in_migration(apps)
 
 
 class Migration(migrations.Migration):
