@@ -1,16 +1,14 @@
-import unicodedata
 import zoneinfo
 
-from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from django import forms
 from django.conf import settings
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
 from .errors import DomainError
+from .i18n import country_choices
 from .models import Company, CompanySegment, Membership
 
 
@@ -18,17 +16,6 @@ class LanguageForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
-
-def country_choices():
-    """Countries named in the reader's language (CLDR's names, where django-countries has
-    only English ones for Malay), in that language's alphabetical order."""
-    try:
-        names = Locale.parse(translation.get_language() or settings.LANGUAGE_CODE,
-                             sep="-").territories
-    except (ValueError, UnknownLocaleError):
-        names = {}
-    named = [(code, names.get(code) or str(name)) for code, name in countries]
-    return sorted(named, key=lambda choice: unicodedata.normalize("NFKD", choice[1]).casefold())
 
 
 def _time_zone_choices():

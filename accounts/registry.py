@@ -9,7 +9,9 @@ grants the permissions on its own models.
 
 Slots hold links (a label and a URL name reversed in the workspace) and panels (a template
 and a function giving its context). Whether an entry shows is decided by its `when`,
-called with the page's workspace and object.
+called with the page's workspace and object. Where a lower app needs something only a
+higher app knows (the links of the helpdesk's self-help on a licensing decision), the lower
+app names a slot for a *provider* function and the higher app provides it.
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ class Panel:
 _links: dict[str, dict[str, Link]] = defaultdict(dict)
 _panels: dict[str, dict[str, Panel]] = defaultdict(dict)
 _staff_permissions: dict[str, dict[str, tuple[str, ...]]] = defaultdict(dict)
+_providers: dict[str, Callable[..., Any]] = {}
 
 
 def add_link(slot: str, link: Link) -> None:
@@ -101,6 +104,16 @@ def panels(slot: str, request, workspace, obj=None) -> list[dict]:
         if context is not None:
             shown.append({"key": panel.key, "template": panel.template, "context": context})
     return shown
+
+
+def provide(slot: str, function: Callable[..., Any]) -> None:
+    """Fill the provider slot `slot` with `function` (again replaces it)."""
+    _providers[slot] = function
+
+
+def provided(slot: str) -> Callable[..., Any] | None:
+    """The function a higher app provided for `slot`, or None when none did."""
+    return _providers.get(slot)
 
 
 READ = ("view",)
@@ -139,3 +152,15 @@ def sync_staff_groups(apps=None) -> None:
                 codename__in=[f"{action}_{model}" for action in actions],
             ).values_list("pk", flat=True))
         group.permissions.add(*wanted)
+
+
+def sync_staff_groups_in_migration(apps) -> None:
+    """`sync_staff_groups` from a data migration. Django creates permissions only once
+    every migration has run, so those of the models migrated so far are created first."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    sync_staff_groups(apps)

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import LazyTypedChoiceField
 
-from accounts.forms import country_choices
+from accounts.i18n import country_choices, country_name
 from accounts.models import Segment
 from helpdesk.selfhelp.services import resources_for
 from helpdesk.sla.calendars import calendar_for, hours_for_workspace
@@ -78,6 +78,6 @@ def front_page(request):
         ],
         "hours_form": form,
         "hours": _hours(country, segment),
-        "hours_country": dict(country_choices()).get(country, country),
+        "hours_country": country_name(country),
         "hours_segment": Segment(segment).label,
     })

@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("accounts.api")),
     path("", include("licensing.api")),
     path("", include("helpdesk.requests.api")),
+    path("", include("helpdesk.sla.api")),
     path("", include("feedback.api")),
 ]
 

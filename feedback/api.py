@@ -6,8 +6,7 @@
   caller's reach (7.1, 7.2); 404 outside it.
 """
 
-import contextlib
-
+from django.contrib import auth
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils import translation
@@ -24,6 +23,7 @@ from helpdesk.models import SupportRequest
 
 from . import answering, tokens
 from .forms import SurveyForm, api_data_to_form
+from .language import link_language
 from .models import (
     COMMENT_MAX_LENGTH,
     FeedbackRequest,
@@ -129,6 +129,10 @@ LINK_ERROR = error_response("The link is not valid (tampered, or not a survey li
                             "answers are not: `errors` says which.")
 LINK_GONE = error_response("The survey was answered already (`used`) or the link expired "
                            "(`expired`).")
+LINK_LANGUAGE = ("The survey's texts and messages are in the language of the signed-in "
+                 "reader, else the one the client asks for (Accept-Language, or the portal's "
+                 "language cookie), else the recipient's: the link's page follows the same "
+                 "rule.")
 LINK_MESSAGES = {
     "used": gettext_lazy("This survey has already been answered."),
     "expired": gettext_lazy("This link has expired."),
@@ -150,11 +154,12 @@ class FeedbackLinkView(GenericAPIView):
     permission_classes = [AllowAny]
     serializer_class = AnswerSerializer
 
-    def _language(self, feedback_request):
-        """The survey in the recipient's language, unless the client asks for one."""
-        if "HTTP_ACCEPT_LANGUAGE" in self.request.META:
-            return contextlib.nullcontext()
-        return translation.override(feedback_request.user.language)
+    def _language(self, feedback_request) -> str:
+        """The language `feedback.language` decides, as the link's page does: the token is
+        the credential here, so the signed-in reader is read from the session, as the page
+        reads them."""
+        request = self.request._request
+        return link_language(request, feedback_request.user, reader=auth.get_user(request))
 
     def _state(self, feedback_request: FeedbackRequest) -> dict:
         return {
@@ -167,28 +172,30 @@ class FeedbackLinkView(GenericAPIView):
             "survey": SurveySerializer(feedback_request.survey).data,
         }
 
-    @extend_schema(operation_id="feedback_link_read", responses={
+    @extend_schema(operation_id="feedback_link_read", description=LINK_LANGUAGE, responses={
         200: LinkStateSerializer, 400: LINK_ERROR, 410: LINK_GONE})
     def get(self, request, token):
         try:
             feedback_request = answering.find_by_token(token)
         except tokens.TokenError as exc:
             return _link_error(exc)
-        with self._language(feedback_request):
+        with translation.override(self._language(feedback_request)):
             return Response(self._state(feedback_request))
 
-    @extend_schema(operation_id="feedback_link_answer", request=AnswerSerializer, responses={
+    @extend_schema(operation_id="feedback_link_answer", description=LINK_LANGUAGE,
+                   request=AnswerSerializer, responses={
         201: ResponseSerializer, 400: LINK_ERROR, 410: LINK_GONE})
     def post(self, request, token):
         try:
             feedback_request = answering.find_by_token(token)
         except tokens.TokenError as exc:
             return _link_error(exc)
-        with self._language(feedback_request):
+        language = self._language(feedback_request)
+        with translation.override(language):
             answers = _validated(feedback_request.survey, request.data)
         try:
             response = answering.answer(feedback_request, answers=answers, channel="api",
-                                       language=translation.get_language())
+                                       language=language)
         except answering.AlreadyAnswered:
             return _link_error(tokens.UsedToken())
         return Response(ResponseSerializer(response).data, status=status.HTTP_201_CREATED)

@@ -3,9 +3,6 @@
 A GET never records anything; answers and opt-outs are POSTs.
 """
 
-import contextlib
-
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
@@ -21,6 +18,7 @@ from helpdesk.models import SupportRequest
 
 from . import answering, tokens
 from .forms import SurveyForm
+from .language import link_language
 from .models import FeedbackRequest, FeedbackResponse, Survey
 
 PAGE_SIZE = 20
@@ -35,12 +33,11 @@ def _token_error_page(request, error: tokens.TokenError):
                   status=error.status)
 
 
-def _recipient_language(request, user: User):
-    """The emailed link opens in the language of the email, unless the visitor chose one."""
-    if settings.LANGUAGE_COOKIE_NAME in request.COOKIES or request.user.is_authenticated:
-        return contextlib.nullcontext()
-    request.LANGUAGE_CODE = user.language
-    return translation.override(user.language)
+def _link_language(request, user: User):
+    """The page of an emailed link in the language `feedback.language` decides."""
+    language = link_language(request, user)
+    request.LANGUAGE_CODE = language
+    return translation.override(language)
 
 
 # Emailed links ------------------------------------------------------------------------
@@ -60,7 +57,7 @@ class AnswerByTokenView(View):
             feedback_request = answering.find_by_token(token)
         except tokens.TokenError as exc:
             return _token_error_page(request, exc)
-        with _recipient_language(request, feedback_request.user):
+        with _link_language(request, feedback_request.user):
             form = SurveyForm(answering.questions_of(feedback_request.survey))
             return render(request, self.template_name, self._context(feedback_request, form))
 
@@ -69,7 +66,7 @@ class AnswerByTokenView(View):
             feedback_request = answering.find_by_token(token)
         except tokens.TokenError as exc:
             return _token_error_page(request, exc)
-        with _recipient_language(request, feedback_request.user):
+        with _link_language(request, feedback_request.user):
             form = SurveyForm(answering.questions_of(feedback_request.survey), request.POST)
             if not form.is_valid():
                 return render(request, self.template_name,
@@ -104,7 +101,7 @@ class UnsubscribeView(View):
             user = self._user(token)
         except tokens.TokenError as exc:
             return _token_error_page(request, exc)
-        with _recipient_language(request, user):
+        with _link_language(request, user):
             return render(request, self.template_name, {
                 "email": user.email, "done": answering.has_opted_out(user)})
 
@@ -114,7 +111,7 @@ class UnsubscribeView(View):
         except tokens.TokenError as exc:
             return _token_error_page(request, exc)
         answering.opt_out(user, request=request)
-        with _recipient_language(request, user):
+        with _link_language(request, user):
             return render(request, self.template_name, {"email": user.email, "done": True})
 
 

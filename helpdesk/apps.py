@@ -17,14 +17,19 @@ class HelpdeskConfig(AppConfig):
             add_link,
             add_panel,
             grant_staff,
+            provide,
         )
         from licensing.apps import LICENCES_HELP
+        from licensing.offers import SELF_HELP_LINKS
+        from licensing.signals import licence_plan_changed
 
         from .requests.portal import dashboard_context, support_hours_context
+        from .requests.service_level import licence_plan_changed as follow_licence_plan
 
         # Connects the receivers that drop the cached clause citations when a rule set or
         # a clause changes.
         from .rules import citing  # noqa: F401
+        from .selfhelp.services import offer_links
 
         add_link(WORKSPACE_NAV, Link("requests", _("Requests"), "requests", order=10))
         add_link(WORKSPACE_NAV, Link("new", _("New request"), "request-new", order=20))
@@ -34,6 +39,11 @@ class HelpdeskConfig(AppConfig):
         add_panel(WORKSPACE_DASHBOARD, Panel(
             "support_hours", "helpdesk/portal/includes/support_panel.html",
             support_hours_context, order=90))
+        # A licence's new plan moves its open requests and their due times.
+        licence_plan_changed.connect(follow_licence_plan,
+                                     dispatch_uid="helpdesk.follow_licence_plan")
+        # A refusal links the knowledge base, Community and courses of 2.1 (licensing.offers).
+        provide(SELF_HELP_LINKS, offer_links)
         # Lost activation codes are recovered through a request (4.1.3).
         add_link(LICENCES_HELP, Link(
             "licence_recovery", _("File a licence recovery request"), "request-new",

@@ -5,10 +5,14 @@ from accounts.workspace import portal_paths
 
 from .requests import portal
 from .rules import views
+from .sla.portal import AuthorisedContactsView
 
 urlpatterns = [
     path("rules/", views.rules, name="rules"),
     path("rules/<str:version>/", views.rules_version, name="rules-version"),
+    # A company's page only: home users have no authorised contacts.
+    path("company/<slug:slug>/contacts/", AuthorisedContactsView.as_view(),
+         name="authorised-contacts"),
     # The URLs emails link to and the benchmark measures: requests/, requests/new/,
     # requests/<reference>/. "new/..." comes before "<reference>/" so it is never taken for
     # a reference.

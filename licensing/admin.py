@@ -1,5 +1,5 @@
 """The support desk's licensing screens: catalogue, licences (masked keys, audited reveal,
-CSV import), plans, paid services, categories and quote requests.
+CSV import), plans, paid services, categories, quote requests and product feedback.
 
 Every change to a licence or a quote goes through the services of `licences`, `imports` and
 `quotes`, which audit it.
@@ -19,7 +19,12 @@ from django.utils.translation import ngettext
 from accounts.admin_base import VisibleRowsAdmin
 from accounts.errors import DomainError
 
-from . import imports, licences, quotes
+from . import (
+    imports,
+    licences,
+    product_feedback_admin,  # noqa: F401 - ideas of refused feature requests (4.2.1)
+    quotes,
+)
 from .keys import KEY_FORMAT, normalize_key
 from .models import (
     Licence,
@@ -35,8 +40,26 @@ from .models import (
 # Catalogue -----------------------------------------------------------------------------
 
 
+class SystemRequirementFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        """One requirement per platform and line of it, across the rows sent together (the
+        database refuses a second one)."""
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if form.errors or not data or data.get("DELETE"):
+                continue
+            platform = (data.get("os"), form.instance.line)
+            if platform in seen:
+                raise ValidationError(_("Each platform, and each line of it such as Windows "
+                                        "Server, takes one requirement."))
+            seen.add(platform)
+
+
 class SystemRequirementInline(admin.TabularInline):
     model = SystemRequirement
+    formset = SystemRequirementFormSet
     extra = 1
 
 

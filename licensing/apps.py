@@ -32,9 +32,11 @@ class LicensingConfig(AppConfig):
                 # Licence recovery (4.1.3): agents look licences up for customers.
                 "licensing.licence": READ,
                 "licensing.quoterequest": WORK,
+                "licensing.productfeedback": READ,
             },
             supervisors={
                 **{f"licensing.{model}": ALL for model in catalogue},
                 "licensing.licence": ("view", "add", "change"),
+                "licensing.productfeedback": ("view", "delete"),
             },
         )

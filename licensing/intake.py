@@ -13,7 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts import audit
@@ -22,7 +24,9 @@ from accounts.errors import DomainError
 from .eligibility import Decision, decide
 from .keys import normalize_key
 from .models import OperatingSystem, Product, ProductVersion, RequestCategory
-from .versions import validate_version, version_key
+from .offers import PRODUCT_FEEDBACK
+from .product_feedback import keep_idea
+from .versions import parse_platform_version, validate_version, version_key
 
 if TYPE_CHECKING:
     from accounts.workspace import Workspace
@@ -148,7 +152,10 @@ def parse_eligibility(raw: Mapping[str, Any], *, workspace: Workspace, catalogue
         errors["os"] = [_("Choose a platform from the list.")]
     if os_version is not None:
         try:
-            validate_version(os_version)
+            # Compared with the chosen platform's lines ("Server 2022" is Windows'); before
+            # a platform is chosen, with those of any.
+            os_version = parse_platform_version(
+                os_version, os if "os" not in errors else None).text
         except ValidationError as exc:
             errors["os_version"] = exc.messages
         if os is None and "os" not in errors:
@@ -194,12 +201,23 @@ def _match_version(product: Product, text: str, errors: dict) -> ProductVersion 
     return version
 
 
-def check(facts: EligibilityFacts, *, by, http_request=None, on=None) -> Decision:
-    """The decision on `facts`, with a refusal recorded for staff: the one check every face
-    makes, whether the person only asks or files."""
+def check(facts: EligibilityFacts, *, by, http_request=None, on=None, subject: str = "",
+          description: str = "") -> Decision:
+    """The decision on `facts`, with a refusal handled by the one policy: the one check every
+    face makes, whether the person only asks or files.
+
+    A refusal is recorded for staff. When the person files (`subject` and `description`
+    are the request's text) a feature request Standard Support does not cover (4.2.1),
+    their idea is kept as product feedback, and the decision says so.
+    """
     decision = facts.decide(on=on)
-    if not decision.eligible:
-        record_refusal(decision, facts, by=by, http_request=http_request)
+    if decision.eligible:
+        return decision
+    if description and any(o.code == PRODUCT_FEEDBACK for o in decision.offers):
+        keep_idea(facts, subject=subject, description=description, by=by,
+                  http_request=http_request)
+        decision = decision.with_idea_kept()
+    record_refusal(decision, facts, by=by, http_request=http_request)
     return decision
 
 
@@ -207,6 +225,8 @@ def record_refusal(decision: Decision, facts: EligibilityFacts, *, by,
                    http_request=None) -> None:
     """Staff see what customers were refused and why. A person who asks again and again
     (a live preview, a script) adds one row per clause and minute, counting the repeats."""
+    with translation.override(settings.LANGUAGE_CODE):
+        reason = decision.reason  # for staff reading the trail; the data says it too
     audit.record_repeatable(
         "eligibility.refused", key=f"{getattr(by, 'pk', None)}:{decision.clause}",
         actor=by, workspace=facts.workspace, request=http_request,
@@ -214,5 +234,5 @@ def record_refusal(decision: Decision, facts: EligibilityFacts, *, by,
         product=facts.product.code if facts.product is not None else None,
         version=facts.version.version if facts.version is not None else None,
         offers=[offer.code for offer in decision.offers],
-        reason=decision.reason,
+        reason_code=decision.reason_code, params=dict(decision.params), reason=reason,
     )

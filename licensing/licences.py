@@ -20,6 +20,7 @@ from .models import (
     Product,
     SupportPlan,
 )
+from .signals import licence_plan_changed
 
 
 def _ip(request) -> str | None:
@@ -132,12 +133,15 @@ LICENCE_EDITABLE_FIELDS = ("product", "plan", "seats", "starts_on", "expires_on"
 
 @transaction.atomic
 def update_licence(licence: Licence, *, by, request=None, **changes) -> Licence:
-    """Staff correct a licence's sale data (not its key, holder or status)."""
+    """Staff correct a licence's sale data (not its key, holder or status). A new support
+    plan is announced (`signals.licence_plan_changed`) in the same transaction, so the
+    licence's open requests follow it or nothing changes."""
     require_staff(by)
     unknown = set(changes) - set(LICENCE_EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"not editable here: {sorted(unknown)}")
-    licence = Licence.objects.select_for_update().get(pk=licence.pk)
+    licence = Licence.objects.select_for_update().select_related("plan").get(pk=licence.pk)
+    previous_plan = licence.plan
     changed = {}
     for name, value in changes.items():
         old = getattr(licence, name)
@@ -151,6 +155,9 @@ def update_licence(licence: Licence, *, by, request=None, **changes) -> Licence:
         licence.save(update_fields=list(changed))
         audit.record("licence.changed", actor=by, obj=licence, request=request,
                      workspace=holder_workspace(licence, by), changes=changed)
+        if "plan" in changed:
+            licence_plan_changed.send(sender=Licence, licence=licence,
+                                      previous=previous_plan, by=by)
     return licence
 
 

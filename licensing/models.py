@@ -12,7 +12,7 @@ from accounts import access
 from accounts.i18n import localized
 from accounts.models import Company
 
-from .versions import validate_version, version_key
+from .versions import parse_platform_version, validate_platform_version, validate_version
 
 
 class ProductSegment(models.TextChoices):
@@ -125,27 +125,56 @@ class ProductVersion(models.Model):
 
 
 class SystemRequirement(models.Model):
-    """Minimum platform of a version (clause 4.3.1)."""
+    """Minimum platform of a version (clause 4.3.1): one per platform and line of it, so a
+    version may need "Windows 10" on workstations and "Windows Server 2016" on servers."""
 
     version = models.ForeignKey(ProductVersion, on_delete=models.CASCADE,
                                 related_name="requirements")
     os = models.CharField(_("operating system"), max_length=16, choices=OperatingSystem)
-    min_os_version = models.CharField(_("minimum OS version"), max_length=32,
-                                      validators=[validate_version])
+    min_os_version = models.CharField(
+        _("minimum OS version"), max_length=32, validators=[validate_platform_version],
+        help_text=_("A number such as 10 or 10.15, or a line of the platform such as "
+                    "Server 2016."))
+    # The line `min_os_version` names ("" for the platform's main line), kept for the
+    # uniqueness of one requirement per platform line.
+    line = models.CharField(_("line"), max_length=16, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("system requirement")
         verbose_name_plural = _("system requirements")
-        ordering = ["os"]
+        ordering = ["os", "line"]
         constraints = [
-            models.UniqueConstraint(fields=["version", "os"], name="requirement_unique_os"),
+            models.UniqueConstraint(fields=["version", "os", "line"],
+                                    name="requirement_unique_os_line"),
         ]
 
     def __str__(self):
         return f"{self.get_os_display()} {self.min_os_version}+"
 
+    def save(self, *args, **kwargs):
+        parsed = parse_platform_version(self.min_os_version, self.os)
+        self.min_os_version, self.line = parsed.text, parsed.line
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        if not self.os or not self.min_os_version:
+            return
+        try:
+            parsed = parse_platform_version(self.min_os_version, self.os)
+        except ValidationError as exc:
+            raise ValidationError({"min_os_version": exc.messages}) from None
+        self.min_os_version, self.line = parsed.text, parsed.line
+        if self.version_id and SystemRequirement.objects.filter(
+                version_id=self.version_id, os=self.os, line=self.line).exclude(
+                pk=self.pk).exists():
+            raise ValidationError({"min_os_version": _(
+                "This version already has a requirement for this platform.")})
+
     def is_met_by(self, os_version: str) -> bool:
-        return version_key(os_version) >= version_key(self.min_os_version)
+        """Whether `os_version` (of this platform) is this line at this version or later."""
+        given = parse_platform_version(os_version, self.os)
+        return given.line == self.line and given.key >= parse_platform_version(
+            self.min_os_version, self.os).key
 
 
 class SupportPlan(models.Model):
@@ -155,7 +184,8 @@ class SupportPlan(models.Model):
     STANDARD = "standard"
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name (English)"), max_length=100)
+    name_ms = models.CharField(_("name (Malay)"), max_length=100, blank=True)
     is_paid = models.BooleanField(_("paid plan"), default=False)
     yearly_request_allowance = models.PositiveIntegerField(
         _("premium requests a year"), null=True, blank=True,
@@ -165,7 +195,8 @@ class SupportPlan(models.Model):
         _("authorised technical contacts"), null=True, blank=True,
         help_text=_("Empty means every member of the company."),
     )
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description (English)"), blank=True)
+    description_ms = models.TextField(_("description (Malay)"), blank=True)
 
     class Meta:
         verbose_name = _("support plan")
@@ -174,6 +205,14 @@ class SupportPlan(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def localized_name(self) -> str:
+        return localized(self, "name")
+
+    @property
+    def localized_description(self) -> str:
+        return localized(self, "description")
 
 
 class PaidServiceQuerySet(models.QuerySet):
@@ -194,7 +233,8 @@ class PaidService(models.Model):
 
     code = models.CharField(_("code"), max_length=32, choices=PaidServiceCode, unique=True)
     name = models.CharField(_("name"), max_length=100)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description (English)"), blank=True)
+    description_ms = models.TextField(_("description (Malay)"), blank=True)
     url = models.URLField(_("link"), blank=True)
     countries = CountryField(_("offered in"), multiple=True, blank=True,
                              help_text=_("Empty means every country."))
@@ -228,6 +268,10 @@ class PaidService(models.Model):
         """The name in the active language: the translated label of its code (the English
         name staff typed stays in `name` for the admin)."""
         return str(PaidServiceCode(self.code).label)
+
+    @property
+    def localized_description(self) -> str:
+        return localized(self, "description")
 
 
 class RequestCategoryQuerySet(models.QuerySet):
@@ -422,3 +466,40 @@ class QuoteRequest(models.Model):
 
     def __str__(self):
         return f"{self.service} · {self.company or self.home_user}"
+
+
+class ProductFeedback(models.Model):
+    """A customer's idea for the software, kept from a feature request that Standard Support
+    does not cover (clause 4.2.1), for the product team to read. Staff list and export them
+    in the admin; the customer learns that theirs is kept."""
+
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                  on_delete=models.SET_NULL, related_name="+",
+                                  verbose_name=_("from"))
+    home_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+        related_name="+", verbose_name=_("home workspace of"),
+    )
+    company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="+", verbose_name=_("company"))
+    product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="feedback", verbose_name=_("product"))
+    version = models.CharField(_("version"), max_length=32, blank=True)
+    subject = models.CharField(_("subject"), max_length=200)
+    description = models.TextField(_("the idea"), max_length=20000)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    created_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("product feedback")
+        verbose_name_plural = _("product feedback")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(home_user__isnull=True) | Q(company__isnull=True),
+                name="product_feedback_one_workspace",
+            ),
+        ]
+
+    def __str__(self):
+        return self.subject

@@ -1,17 +1,10 @@
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
 
 def create_groups(apps, schema_editor):
-    # Permissions are normally created after all migrations ran; create them now so the
-    # groups can hold them on a fresh database.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    from accounts.registry import sync_staff_groups
+    from accounts.registry import sync_staff_groups_in_migration
 
-    sync_staff_groups(apps)
+    sync_staff_groups_in_migration(apps)
 
 
 class Migration(migrations.Migration):

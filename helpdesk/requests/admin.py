@@ -28,7 +28,7 @@ from licensing.keys import normalize_key
 from licensing.models import OperatingSystem, Product, RequestCategory, SupportPlan
 
 from ..sla.admin import SlaStateFilter
-from . import files, filing, lifecycle, permissions
+from . import files, filing, lifecycle, permissions, service_level
 from .files import file_response
 from .models import (
     NoGuaranteeFlag,
@@ -180,6 +180,12 @@ class PlanForm(forms.Form):
                                   help_text=_("Due times are computed again for the new plan."))
 
 
+class PriorityForm(forms.Form):
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices,
+                                 help_text=_("Due times are computed again for the new "
+                                             "priority."))
+
+
 def _do_assign_to_me(sr, form, user):
     lifecycle.assign_to_me(sr, by=user)
     return gettext("The request is yours.")
@@ -235,8 +241,14 @@ def _do_close(sr, form, user):
 
 
 def _do_change_plan(sr, form, user):
-    lifecycle.change_plan(sr, by=user, plan=form.cleaned_data["plan"])
+    service_level.change_plan(sr, by=user, plan=form.cleaned_data["plan"])
     return gettext("Plan changed to %(plan)s.") % {"plan": form.cleaned_data["plan"]}
+
+
+def _do_change_priority(sr, form, user):
+    service_level.change_priority(sr, by=user, priority=form.cleaned_data["priority"])
+    return gettext("Priority changed to %(priority)s.") % {
+        "priority": Priority(form.cleaned_data["priority"]).label}
 
 
 # name -> (label, form, service call)
@@ -251,6 +263,7 @@ WORK_ACTIONS = {
     "merge": (_("Merge as a duplicate"), MergeForm, _do_merge),
     "close": (_("Close"), EmptyForm, _do_close),
     "change_plan": (_("Change the support plan"), PlanForm, _do_change_plan),
+    "change_priority": (_("Change the priority"), PriorityForm, _do_change_priority),
 }
 
 
@@ -544,6 +557,8 @@ class SupportRequestAdmin(VisibleRowsAdmin):
                 kwargs["initial"] = {"assignee": support_request.assignee_id}
             if form_class is PlanForm:
                 kwargs["initial"] = {"plan": support_request.plan_id}
+            if form_class is PriorityForm:
+                kwargs["initial"] = {"priority": support_request.priority}
             forms_.append({"name": name, "label": label,
                            "form": form_class(prefix=name, **kwargs)})
         return {

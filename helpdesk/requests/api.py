@@ -35,7 +35,7 @@ from accounts.workspace import slug_of
 from licensing.api.eligibility import DecisionSerializer, EligibilityInputSerializer
 from licensing.intake import Catalogue, IntakeInvalid
 
-from . import files, filing, lifecycle, storage, transitions
+from . import files, filing, lifecycle, service_level, storage, transitions
 from .files import file_response
 from .models import Attachment, Message, Priority, SupportRequest, UtilityRequest
 
@@ -94,9 +94,10 @@ class RequestDetailSerializer(RequestSerializer):
     plan = serializers.SlugRelatedField(slug_field="code", read_only=True)
     rule_set = serializers.SerializerMethodField(
         help_text="Version of the Support Rules the request was filed under (6.1).")
-    decision = serializers.JSONField(
-        help_text="The eligibility decision it was filed under: eligible, clause, reason, "
-        "offers.")
+    decision = DecisionSerializer(
+        source="filed_decision.as_dict", read_only=True,
+        help_text="The eligibility decision it was filed under: eligible, clause, reason "
+        "(in the caller's language) and offers.")
     no_guarantee_flags = FlagSerializer(
         many=True, read_only=True,
         help_text="Conditions of 4.4.1-4.4.6 support noted: no guarantee of success.")
@@ -112,10 +113,26 @@ class RequestDetailSerializer(RequestSerializer):
                                  allow_blank=True, read_only=True)
     close_reason = serializers.ChoiceField(choices=SupportRequest.CloseReason.choices,
                                            allow_blank=True, read_only=True)
+    standard_reason = serializers.ChoiceField(
+        choices=SupportRequest.StandardReason.choices, allow_blank=True, read_only=True,
+        help_text="Why a request under a licence with a paid plan is handled under Standard "
+        "Support; empty otherwise.")
+    standard_reason_text = serializers.CharField(
+        source="get_standard_reason_display", read_only=True,
+        help_text="The same, in the caller's language.")
+    description_html = serializers.CharField(
+        read_only=True, help_text="The description as HTML: Markdown without raw HTML, "
+        "cleaned (empty for a request written without it).")
+    special_terms = serializers.SerializerMethodField(
+        help_text="The product's own support terms where they differ from the standard ones "
+        "(3.4); empty when none.")
+    special_terms_url = serializers.SerializerMethodField()
 
     class Meta(RequestSerializer.Meta):
-        fields = [*RequestSerializer.Meta.fields, "description", "product", "version", "os",
-                  "os_version", "plan", "rule_set", "decision", "rejection_clause",
+        fields = [*RequestSerializer.Meta.fields, "description", "description_html", "product",
+                  "version", "os", "os_version", "special_terms", "special_terms_url", "plan",
+                  "standard_reason", "standard_reason_text", "rule_set", "decision",
+                  "rejection_clause",
                   "close_reason", "close_clause", "follows_up", "merged_into",
                   "no_guarantee_flags", "utility_requests", "messages_count",
                   "first_response_at", "resolved_at", "closed_at", "rejected_at"]
@@ -126,6 +143,12 @@ class RequestDetailSerializer(RequestSerializer):
 
     def get_version(self, support_request) -> str | None:
         return support_request.version.version if support_request.version_id else None
+
+    def get_special_terms(self, support_request) -> str:
+        return support_request.product.special_terms if support_request.product_id else ""
+
+    def get_special_terms_url(self, support_request) -> str:
+        return support_request.product.special_terms_url if support_request.product_id else ""
 
     def get_rule_set(self, support_request) -> str | None:
         return support_request.rule_set.version if support_request.rule_set_id else None
@@ -296,19 +319,45 @@ def _detail_queryset(user):
         messages_count=Coalesce(Subquery(count), 0))
 
 
-@extend_schema_view(get=extend_schema(
-    summary="One support request",
-    description="With the decision it was filed under, the rules version, due times (paid "
-    "plans only; null under Standard Support), no-guarantee flags with their clauses and "
-    "pending utility requests.",
-    responses={200: RequestDetailSerializer},
-))
+class PrioritySerializer(serializers.Serializer):
+    priority = serializers.ChoiceField(
+        choices=Priority.choices,
+        error_messages={"invalid_choice": gettext_lazy("Choose a priority from the list.")})
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="One support request",
+        description="With the decision it was filed under, the rules version, due times (paid "
+        "plans only; null under Standard Support), no-guarantee flags with their clauses and "
+        "pending utility requests.",
+        responses={200: RequestDetailSerializer},
+    ),
+    patch=extend_schema(
+        summary="Change a request's priority (staff)",
+        description="Staff working the request set its priority; under a paid plan the due "
+        "times are computed again for the new priority, and the customer is emailed when a "
+        "promised time moves.",
+        request=PrioritySerializer,
+        responses={200: RequestDetailSerializer,
+                   403: error_response("Only staff working the request change it."),
+                   409: CONFLICT},
+    ),
+)
 class RequestDetailView(generics.RetrieveAPIView):
     serializer_class = RequestDetailSerializer
     lookup_field = "reference"
 
     def get_queryset(self):
         return _detail_queryset(self.request.user)
+
+    def patch(self, request, *args, **kwargs):
+        support_request = self.get_object()
+        form = PrioritySerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        service_level.change_priority(support_request, by=request.user,
+                                      priority=form.validated_data["priority"])
+        return Response(self.get_serializer(self.get_queryset().get(pk=support_request.pk)).data)
 
 
 @extend_schema_view(

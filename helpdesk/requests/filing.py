@@ -37,8 +37,16 @@ from ..rules.models import RuleSet
 from ..rules.services import load_published_rules
 from ..sla import clock as sla_clock
 from ..sla import entitlements
+from . import markup
 from .models import Priority, Queue, QueueRoute, ReferenceCounter, SupportRequest, TimelineEvent
-from .transitions import clean_body, clean_priority, clean_subject, event, notify_customer
+from .transitions import (
+    clean_body,
+    clean_priority,
+    clean_subject,
+    event,
+    in_customer_language,
+    notify_customer,
+)
 
 Kind = TimelineEvent.Kind
 
@@ -154,7 +162,8 @@ def file_request(intake: RequestIntake, *, by, follows_up: SupportRequest | None
     `by` is the customer, or staff filing on the customer's behalf (phone intake) under the
     same rules. Raises `Refused` (with the decision, recorded for staff) when the Rules say
     no, and `WorkspaceNotVerified` for a company staff have not verified yet. Called inside
-    a transaction (a follow-up under its request's lock), a refusal leaves only its record.
+    a transaction (a follow-up under its request's lock), a refusal leaves only its record
+    (and, for a feature request, 4.2.1, the idea kept as product feedback).
     """
     facts = intake.facts
     workspace = facts.workspace
@@ -171,7 +180,8 @@ def file_request(intake: RequestIntake, *, by, follows_up: SupportRequest | None
     description = clean_body(intake.description, "description")
     priority = clean_priority(intake.priority)
 
-    decision = check(facts, by=by, http_request=http_request)
+    decision = check(facts, by=by, http_request=http_request, subject=subject,
+                     description=description)
     if not decision.eligible:
         raise Refused(decision)
 
@@ -196,13 +206,14 @@ def file_request(intake: RequestIntake, *, by, follows_up: SupportRequest | None
             os_version=facts.os_version or "",
             subject=subject,
             description=description,
+            description_html=markup.render(description),
             priority=priority,
             licence=licence,
             plan=plan,
             standard_reason=standard_reason,
             queue=route(workspace.segment, facts.category),
             rule_set=_current_rule_set(),
-            decision=decision.as_dict(),
+            decision=decision.as_data(),
             follows_up=follows_up,
             created_at=now,
         )
@@ -218,9 +229,10 @@ def file_request(intake: RequestIntake, *, by, follows_up: SupportRequest | None
         if follows_up is not None:
             event(follows_up, Kind.FOLLOW_UP_OPENED, actor=by, at=now,
                   reference=support_request.reference)
+        with in_customer_language(support_request):
+            premium_plan = (support_request.plan.localized_name
+                            if support_request.first_response_due else "")
         notify_customer(support_request, "request_received",
                         follows_up=follows_up.reference if follows_up else "",
-                        premium_plan=support_request.plan.name if support_request.plan
-                        and support_request.first_response_due else "",
-                        filed_under_standard=bool(standard_reason))
+                        premium_plan=premium_plan, filed_under_standard=bool(standard_reason))
     return support_request

@@ -81,7 +81,8 @@ class NewRequestForm(forms.Form):
     os = forms.CharField(label=_("Platform"), required=False, widget=forms.Select)
     os_version = forms.CharField(label=_("Platform version"), required=False,
                                  max_length=intake.MAX_VERSION_LENGTH,
-                                 help_text=_("For example 11 for Windows 11, or 14.4."))
+                                 help_text=_("For example 11 for Windows 11, Server 2022 "
+                                             "for Windows Server 2022, or 14.4."))
     category = forms.CharField(label=_("Topic"), required=False, widget=forms.Select)
     licence_key = forms.CharField(
         label=_("Activation code (optional)"), required=False,

@@ -14,7 +14,6 @@ from accounts import access
 from accounts.errors import DomainError, InvalidState, NotAllowed
 from accounts.workspace import Workspace
 from licensing.eligibility import Refused
-from licensing.models import SupportPlan
 
 from ..rules.models import RuleSet
 from ..sla import clock as sla_clock
@@ -278,33 +277,6 @@ def set_no_guarantee_flag(support_request: SupportRequest, *, by, clause: str,
         request=locked, clause=clause, defaults={"note": note[:2000], "set_by": by})
     event(locked, Kind.FLAG_SET, actor=by, clause=clause, note=flag.note)
     return flag
-
-
-@transaction.atomic
-def change_plan(support_request: SupportRequest, *, by, plan: SupportPlan) -> SupportRequest:
-    """Staff move an active request to another support plan (a licence upgraded, a premium
-    request granted by hand, or one moved back to Standard Support); its due times are
-    computed again for the new plan, from the filing time (DESIGN.md section 5)."""
-    require_agent(by, support_request)
-    locked = lock(support_request)
-    if not locked.is_active:
-        raise InvalidState(_("Only an active request can change plan."))
-    if plan is None:
-        raise DomainError(_("Choose a support plan."), field="plan")
-    if locked.plan_id == plan.pk:
-        return locked
-    previous = locked.plan
-    now = timezone.now()
-    locked.plan = plan
-    fields = ["plan", "updated_at"]
-    if plan.is_paid and locked.standard_reason:
-        locked.standard_reason = ""
-        fields.append("standard_reason")
-    sla_clock.recompute(locked, now, fields)
-    locked.save(update_fields=fields)
-    event(locked, Kind.PLAN_CHANGED, actor=by, at=now,
-           **{"from": previous.code if previous else None, "to": plan.code})
-    return locked
 
 
 @transaction.atomic

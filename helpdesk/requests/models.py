@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Company, Segment
+from licensing.eligibility import Decision
 from licensing.models import (
     Licence,
     OperatingSystem,
@@ -169,6 +170,8 @@ class SupportRequest(models.Model):
     os_version = models.CharField(_("OS version"), max_length=32, blank=True)
     subject = models.CharField(_("subject"), max_length=200)
     description = models.TextField(_("description"), max_length=20000)
+    # Rendered once when filed, as messages are (helpdesk.requests.markup).
+    description_html = models.TextField(_("description (HTML)"), blank=True, editable=False)
     priority = models.CharField(_("priority"), max_length=16, choices=Priority,
                                 default=Priority.NORMAL)
     licence = models.ForeignKey(Licence, null=True, blank=True, on_delete=models.SET_NULL,
@@ -293,6 +296,11 @@ class SupportRequest(models.Model):
         if self.company_id:
             return f"/company/{self.company.slug}/requests/{self.reference}/"
         return f"/my/requests/{self.reference}/"
+
+    @property
+    def filed_decision(self) -> Decision:
+        """The eligibility decision it was filed under, in the reader's words."""
+        return Decision.from_data(self.decision, category=self.category)
 
     @property
     def customer(self):
@@ -458,6 +466,7 @@ class TimelineEvent(models.Model):
         SLA_REMINDER = "sla_reminder", _("Service-level reminder sent")
         ESCALATED = "escalated", _("Escalated: a service-level target was missed")
         PLAN_CHANGED = "plan_changed", _("Support plan changed")
+        PRIORITY_CHANGED = "priority_changed", _("Priority changed")
 
     request = models.ForeignKey(SupportRequest, on_delete=models.CASCADE,
                                 related_name="timeline")

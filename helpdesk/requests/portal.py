@@ -59,22 +59,23 @@ def visible_requests(user, workspace):
 
 def decision_view(decision, workspace, category=None) -> dict:
     """A decision as the page shows it: the quote form is linked for paid services (5.1),
-    prefilled with the service, the topic and the clause."""
+    prefilled with the service, the topic and the clause; the free routes of 2.1 link to
+    the workspace's self-help."""
     offers = []
     for offer in decision.offers:
         quote_url = ""
-        if offer.code in PaidServiceCode.values:
+        if offer.is_paid:
             query = {"service": offer.code, "clause": decision.clause or ""}
             if category is not None:
                 query["category"] = category.code
             quote_url = f"{portal_url('licensing:quote-new', workspace)}?{urlencode(query)}"
         offers.append({"code": offer.code, "name": offer.name, "url": offer.url,
-                       "quote_url": quote_url})
+                       "detail": offer.detail, "quote_url": quote_url})
     unavailable = ""
     if (category is not None and not category.in_scope and category.paid_service
-            and not offers):
+            and not any(offer.is_paid for offer in decision.offers)):
         # The topic has a paid service, but not in this country (5.2): say so, rather
-        # than leave the customer wondering why nothing is offered.
+        # than leave the customer wondering why it is not offered.
         unavailable = str(PaidServiceCode(category.paid_service).label)
     return {"eligible": decision.eligible, "clause": decision.clause,
             "reason": decision.reason, "offers": offers, "unavailable_service": unavailable}
@@ -127,10 +128,13 @@ def dashboard_context(request, workspace, obj=None) -> dict:
 def support_hours_context(request, workspace, obj=None) -> dict:
     """"Our support hours for you" (2.2) on the reader's clock, and a company's premium
     allowance (3.3)."""
+    allowance = (entitlements.premium_allowance(workspace.company)
+                 if workspace.company is not None else None)
     return {
         "hours": calendars.hours_for_workspace(workspace, request.user),
-        "allowance": (entitlements.premium_allowance(workspace.company)
-                      if workspace.company is not None else None),
+        "allowance": allowance,
+        "contacts_url": portal_url("authorised-contacts", workspace) if allowance
+        and allowance["contacts_limit"] is not None and workspace.is_admin else "",
     }
 
 
@@ -351,7 +355,7 @@ class RequestPageMixin(PortalMixin):
             show_due=bool(plan and plan.is_paid),
             reply_form=reply_form or ReplyForm(),
             upload_form=upload_form or UploadForm(auto_id="id_%s_general"),
-            decision=decision, filed_decision=support_request.decision or {},
+            decision=decision, filed_decision=support_request.filed_decision,
             close_clauses=[c.strip() for c in support_request.close_clause.split(",")
                            if c.strip()],
             follows_up_url=self.url("request-detail",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts import access
@@ -36,6 +36,13 @@ def status_event(support_request, old, new, *, actor=None, at=None):
     if old != new:
         event(support_request, Kind.STATUS_CHANGED, actor=actor, at=at,
                **{"from": old, "to": new})
+
+
+def in_customer_language(support_request: SupportRequest):
+    """A context in which names kept per language (a plan's) are read as the customer's
+    emails say them."""
+    customer = support_request.customer
+    return translation.override(customer.language if customer is not None else None)
 
 
 def notify_customer(support_request: SupportRequest, template: str, **extra) -> None:

@@ -16,9 +16,10 @@ class SelfHelpResourceAdmin(admin.ModelAdmin):
     list_display = ["title", "segment", "kind", "language", "is_active", "url"]
     list_display_links = ["title"]
     list_filter = ["segment", "kind", "language", "is_active"]
-    search_fields = ["title", "keywords", "url"]
+    search_fields = ["title", "title_ms", "keywords", "url"]
     ordering = ["segment", "kind", "language", "title"]
-    fields = ["title", "url", ("segment", "kind", "language"), "keywords", "is_active"]
+    fields = ["title", "title_ms", "url", ("segment", "kind", "language"), "keywords",
+              "is_active"]
     actions = ["list_resources", "unlist_resources"]
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.i18n import localized
 from licensing.models import ProductSegment
 
 
@@ -19,6 +20,9 @@ class SelfHelpResource(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
     title = models.CharField(_("title"), max_length=200)
+    title_ms = models.CharField(
+        _("title (Malay)"), max_length=200, blank=True,
+        help_text=_("For a resource not in Malay, how Malay readers see its title."))
     url = models.URLField(_("link"))
     keywords = models.CharField(
         _("keywords"), max_length=500, blank=True,
@@ -33,3 +37,7 @@ class SelfHelpResource(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def localized_title(self) -> str:
+        return localized(self, "title")

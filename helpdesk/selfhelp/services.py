@@ -10,6 +10,7 @@ import re
 from django.conf import settings
 from django.utils import translation
 
+from licensing import offers
 from licensing.models import ProductSegment
 
 from .models import SelfHelpResource
@@ -51,6 +52,23 @@ def resources_for(workspace, language: str | None = None) -> list[SelfHelpResour
         languages = by_kind.get(kind, {})
         chosen += languages.get(wanted) or languages.get(fallback) or []
     return chosen
+
+
+# The offer of a refusal (licensing.offers) each kind of resource is the link of.
+OFFER_OF_KIND = {
+    SelfHelpResource.Kind.KNOWLEDGE_BASE: offers.KNOWLEDGE_BASE,
+    SelfHelpResource.Kind.COMMUNITY: offers.COMMUNITY,
+    SelfHelpResource.Kind.COURSE: offers.ONLINE_COURSES,
+}
+
+
+def offer_links(workspace) -> dict[str, str]:
+    """{offer code: URL}: the first listed resource of each kind for the workspace, in the
+    active language (as `resources_for` chooses), for the free routes a refusal offers."""
+    links: dict[str, str] = {}
+    for resource in resources_for(workspace):
+        links.setdefault(OFFER_OF_KIND[resource.kind], resource.url)
+    return links
 
 
 def _words(text: str) -> set[str]:

@@ -23,7 +23,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import DomainError
-from accounts.models import Membership
+from accounts.forms import add_domain_error
 from licensing.models import SupportPlan
 
 from ..requests.models import Queue, SupportRequest
@@ -324,22 +324,17 @@ class AuthorisedContactForm(forms.ModelForm):
         fields = ["company", "user"]
 
     def clean(self):
+        """The checks of the service that saves the row (`entitlements`), shown on the
+        form."""
         data = super().clean()
         company, user = data.get("company"), data.get("user")
         if company is None or user is None:
             return data
-        if not Membership.objects.filter(company=company, user=user).exists():
-            self.add_error("user", _("This person is not a member of the company."))
-            return data
+        named = [contact.user for contact in entitlements.named_contacts(company)]
         try:
-            limit = entitlements.contacts_limit(company)
+            entitlements.check_contacts(company, [*named, user])
         except DomainError as exc:
-            self.add_error("company", exc.message)
-            return data
-        others = AuthorisedContact.objects.filter(company=company).exclude(pk=self.instance.pk)
-        if limit is not None and others.count() >= limit:
-            self.add_error("user", _("The company's plan allows %(limit)d authorised contacts; "
-                                     "remove one first.") % {"limit": limit})
+            add_domain_error(self, exc)
         return data
 
 
@@ -368,12 +363,31 @@ class _ContactPermissions:
 
 @admin.register(AuthorisedContact)
 class AuthorisedContactAdmin(_ContactPermissions, admin.ModelAdmin):
+    """Contacts are named and removed through the services, which audit each change, as
+    the company portal and the API do; a contact is not edited into another."""
+
     form = AuthorisedContactForm
     list_display = ["company", "user", "added_at"]
     list_select_related = ["company", "user"]
     search_fields = ["company__name", "company__slug", "user__email"]
     raw_id_fields = ["company", "user"]
     ordering = ["company__name", "added_at"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        contact = entitlements.add_authorised_contact(
+            company=obj.company, user=obj.user, by=request.user, request=request)
+        obj.pk, obj.added_at = contact.pk, contact.added_at
+
+    def delete_model(self, request, obj):
+        entitlements.remove_authorised_contact(company=obj.company, user=obj.user,
+                                               by=request.user, request=request)
+
+    def delete_queryset(self, request, queryset):
+        for contact in queryset.select_related("company", "user"):
+            self.delete_model(request, contact)
 
 
 @admin.register(SlaNotice)

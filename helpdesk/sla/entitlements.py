@@ -11,9 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import access
+from accounts import access, audit
 from accounts.errors import DomainError, NotAllowed
 from accounts.models import Company, Membership
+from accounts.workspace import Workspace
 from licensing.models import Licence, SupportPlan
 
 from ..requests.models import SupportRequest, TimelineEvent
@@ -58,12 +59,19 @@ def premium_requests_used(licence: Licence, day: date | None = None) -> int:
     ).count()
 
 
+def named_contacts(company: Company):
+    """The company's named authorised contacts who are still active members of it: someone
+    who left the company neither files for it nor holds one of its places."""
+    return (AuthorisedContact.objects.filter(
+        company=company, user__is_active=True, user__memberships__company=company)
+        .select_related("user").order_by("added_at", "pk"))
+
+
 def authorised_contacts(company: Company, plan: SupportPlan) -> tuple[list, bool]:
     """(users, named): the company's authorised technical contacts for `plan`. Until the
     company names any, its administrators act as them (named is then False). A plan
     without a number allows every member (an empty list, named False)."""
-    named = [c.user for c in AuthorisedContact.objects.filter(company=company)
-             .select_related("user").order_by("added_at", "pk")]
+    named = [c.user for c in named_contacts(company)]
     if named:
         return named, True
     if plan.authorised_contacts is None:
@@ -79,7 +87,7 @@ def _is_authorised(company: Company, user, plan: SupportPlan) -> bool:
         return True  # every member of the company
     if plan.authorised_contacts == 0:
         return False
-    contacts = AuthorisedContact.objects.filter(company=company)
+    contacts = named_contacts(company)
     if contacts.exists():
         return contacts.filter(user=user).exists()
     return Membership.objects.filter(company=company, user=user,
@@ -160,32 +168,85 @@ def contacts_limit(company: Company, day: date | None = None) -> int | None:
     return licence.plan.authorised_contacts
 
 
-@transaction.atomic
-def add_authorised_contact(*, company: Company, user, by) -> AuthorisedContact:
-    """Name `user` (a member of `company`) an authorised technical contact, within the
-    number the company's paid plan allows. Company administrators and staff may."""
+def check_contacts(company: Company, users) -> None:
+    """Raise DomainError unless `users` may be the company's named authorised contacts
+    together: members of it, under a paid plan that limits its contacts, within that
+    number. What the staff admin's form and the services below check."""
+    members = set(Membership.objects.filter(company=company, user__in=users)
+                  .values_list("user_id", flat=True))
+    outsider = next((user for user in users if user.pk not in members), None)
+    if outsider is not None:
+        raise DomainError(_("%(user)s is not a member of %(company)s.") % {
+            "user": outsider.email, "company": company.name}, field="user")
+    limit = contacts_limit(company)
+    if limit is None:
+        raise DomainError(_("Under the plan of %(company)s every member may file premium "
+                            "requests: there are no contacts to name.") % {
+            "company": company.name}, field="company")
+    if len({user.pk for user in users}) > limit:
+        raise DomainError(_("%(company)s's plan allows %(limit)d authorised contacts; remove "
+                            "one first.") % {"company": company.name, "limit": limit},
+                          field="user")
+
+
+def require_manager(by, company: Company) -> None:
+    """Raise NotAllowed unless `by` may name the company's contacts (its administrators,
+    supervisors)."""
     if not _may_manage_contacts(by, company):
         raise NotAllowed(_("Only the company's administrators or support staff may name "
                            "authorised contacts."))
-    Company.objects.select_for_update().filter(pk=company.pk).first()
-    if not Membership.objects.filter(company=company, user=user).exists():
-        raise DomainError(_("%(user)s is not a member of %(company)s.") % {
-            "user": user.email, "company": company.name}, field="user")
-    existing = AuthorisedContact.objects.filter(company=company, user=user).first()
-    if existing is not None:
-        return existing
-    limit = contacts_limit(company)
-    if limit is not None and AuthorisedContact.objects.filter(company=company).count() >= limit:
-        raise DomainError(_("%(company)s's plan allows %(limit)d authorised contacts; remove "
-                              "one first.") % {"company": company.name, "limit": limit},
-                            field="user")
-    return AuthorisedContact.objects.create(company=company, user=user)
+
+
+def _workspace(by, company: Company) -> Workspace:
+    return Workspace(user=by, company=company)
 
 
 @transaction.atomic
-def remove_authorised_contact(*, company: Company, user, by) -> bool:
-    if not _may_manage_contacts(by, company):
-        raise NotAllowed(_("Only the company's administrators or support staff may remove "
-                           "authorised contacts."))
+def add_authorised_contact(*, company: Company, user, by, request=None) -> AuthorisedContact:
+    """Name `user` (a member of `company`) an authorised technical contact, within the
+    number the company's paid plan allows. Company administrators and supervisors may."""
+    require_manager(by, company)
+    Company.objects.select_for_update().filter(pk=company.pk).first()
+    existing = named_contacts(company).filter(user=user).first()
+    if existing is not None:
+        return existing
+    check_contacts(company, [*(c.user for c in named_contacts(company)), user])
+    # A row left by someone who left the company and came back is named again.
+    AuthorisedContact.objects.filter(company=company, user=user).delete()
+    contact = AuthorisedContact.objects.create(company=company, user=user)
+    audit.record("authorised_contact.added", actor=by, obj=contact,
+                 workspace=_workspace(by, company), request=request, user=user.email)
+    return contact
+
+
+@transaction.atomic
+def remove_authorised_contact(*, company: Company, user, by, request=None) -> bool:
+    """`user` is no longer one of the company's authorised contacts; False if they were
+    not one."""
+    require_manager(by, company)
+    Company.objects.select_for_update().filter(pk=company.pk).first()
     deleted, _rows = AuthorisedContact.objects.filter(company=company, user=user).delete()
+    if deleted:
+        audit.record("authorised_contact.removed", actor=by,
+                     workspace=_workspace(by, company), request=request, user=user.email)
     return bool(deleted)
+
+
+@transaction.atomic
+def set_authorised_contacts(*, company: Company, users, by, request=None) -> list:
+    """Make `users` the company's named authorised contacts, all or nothing: the others
+    are removed, the new ones named (each change audited). An empty list leaves the
+    administrators acting as the contacts again."""
+    require_manager(by, company)
+    Company.objects.select_for_update().filter(pk=company.pk).first()
+    wanted = {user.pk: user for user in users}
+    if wanted:
+        check_contacts(company, list(wanted.values()))
+    for contact in AuthorisedContact.objects.filter(company=company).exclude(
+            user__in=list(wanted)).select_related("user"):
+        remove_authorised_contact(company=company, user=contact.user, by=by, request=request)
+    kept = set(named_contacts(company).values_list("user_id", flat=True))
+    for user in wanted.values():
+        if user.pk not in kept:
+            add_authorised_contact(company=company, user=user, by=by, request=request)
+    return [contact.user for contact in named_contacts(company)]

@@ -86,6 +86,8 @@ class PaidServiceSerializer(serializers.ModelSerializer):
     code = serializers.CharField(read_only=True, help_text="professional_services, "
                                  "incident_response, premium_support or support_extension.")
     name = serializers.CharField(source="localized_name", read_only=True)
+    description = serializers.CharField(source="localized_description", read_only=True,
+                                        help_text="In the caller's language.")
     countries = serializers.SerializerMethodField(
         help_text="Country codes where it is offered; empty means every country (5.2).")
 

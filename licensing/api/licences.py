@@ -27,7 +27,7 @@ class LicenceSerializer(serializers.ModelSerializer):
     product = serializers.CharField(source="product.code", read_only=True)
     product_name = serializers.CharField(source="product.name", read_only=True)
     plan = serializers.CharField(source="plan.code", read_only=True)
-    plan_name = serializers.CharField(source="plan.name", read_only=True)
+    plan_name = serializers.CharField(source="plan.localized_name", read_only=True)
     workspace = serializers.SerializerMethodField(help_text='"my" or the company slug.')
     is_valid = serializers.SerializerMethodField(
         help_text="Active, started and not expired today (clause 4.5b).")

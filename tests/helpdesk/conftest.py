@@ -2,15 +2,19 @@
 (admin) with valid licences, the published rules, a queue per segment with one agent in
 them, an agent outside them, and a supervisor."""
 
+from datetime import date, datetime, time
 from functools import partial
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import CompanySegment, Segment
 from accounts.workspace import Workspace, resolve_workspace
+from helpdesk.models import OpeningHours, SlaTarget, SupportCalendar, SupportRequest
 from helpdesk.rules.services import load_published_rules
+from helpdesk.sla.calendars import schedule_for
 from licensing.models import ProductKind, ProductSegment
 from tests.accounts.factories import (
     AgentFactory,
@@ -98,3 +102,54 @@ def kinds(support_request) -> list[str]:
 
 def emails_to(outbox, address) -> list:
     return [m for m in outbox if address in m.to]
+
+
+# Paid plans' due times (DESIGN.md section 5) ---------------------------------------------
+
+KL = ZoneInfo("Asia/Kuala_Lumpur")
+
+
+def kl(*args) -> datetime:
+    return datetime(*args, tzinfo=KL)
+
+
+def malaysia_calendar(segment="medium_large_business", country="MY") -> SupportCalendar:
+    calendar = SupportCalendar.objects.create(
+        name=f"Malaysia {segment}", country=country, segment=segment,
+        time_zone="Asia/Kuala_Lumpur", holiday_country="MY", holiday_subdivision="KUL")
+    OpeningHours.objects.bulk_create(
+        OpeningHours(calendar=calendar, weekday=day, opens=time(9), closes=time(18))
+        for day in range(5))
+    return calendar
+
+
+def targets(plan, priority="normal", *, first=240, following=480, resolution=1440,
+            around_the_clock=False) -> SlaTarget:
+    return SlaTarget.objects.create(
+        plan=plan, priority=priority, first_response_minutes=first,
+        next_response_minutes=following, resolution_minutes=resolution,
+        around_the_clock=around_the_clock)
+
+
+def fresh(sr) -> SupportRequest:
+    return SupportRequest.objects.get(pk=sr.pk)
+
+
+@pytest.fixture
+def sla(hd):
+    """Globex (MY, medium & large business) on Premium Support, its admin filing."""
+    w = SimpleNamespace(calendar=malaysia_calendar(), target=targets(hd.premium))
+    # Valid through every moment the tests travel to.
+    for licence in (hd.globex_licence, hd.acme_licence):
+        licence.starts_on, licence.expires_on = date(2025, 6, 1), date(2027, 12, 31)
+        licence.save()
+    w.schedule = schedule_for(w.calendar)
+    return w
+
+
+@pytest.fixture
+def premium(hd, file_request):
+    def make(user=None, workspace=None, **kwargs):
+        return file_request(user or hd.globex_admin, workspace or hd.globex_ws, **kwargs)
+
+    return make

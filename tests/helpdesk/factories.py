@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts.models import Segment
 from accounts.workspace import Workspace
 from helpdesk.models import Message, Queue, SupportRequest
-from helpdesk.requests import filing
+from helpdesk.requests import filing, markup
 from licensing.models import OperatingSystem, RequestCategory
 from tests.accounts.factories import UserFactory
 from tests.licensing.factories import (
@@ -41,9 +41,11 @@ class SupportRequestFactory(factory.django.DjangoModelFactory):
     category = factory.LazyFunction(lambda: RequestCategory.objects.get(code="malfunction"))
     subject = factory.Sequence(lambda n: f"Problem {n}")
     description = "It does not work."
+    description_html = factory.LazyAttribute(lambda o: markup.render(o.description))
     plan = factory.SubFactory(SupportPlanFactory)
-    decision = factory.LazyFunction(
-        lambda: {"eligible": True, "clause": None, "reason": "Covered.", "offers": []})
+    decision = factory.LazyAttribute(lambda o: {
+        "eligible": True, "clause": None, "reason_code": "category_covered",
+        "params": {"category": o.category.code, "clause": o.category.clause}, "offers": []})
 
 
 class MessageFactory(factory.django.DjangoModelFactory):

@@ -17,7 +17,7 @@ from helpdesk.sla.calendars import calendar_for, hours_for_workspace, schedule_f
 from helpdesk.sla.hours import Schedule
 from tests.accounts.factories import UserFactory
 
-from .test_sla_due import kl, malaysia_calendar
+from .conftest import kl, malaysia_calendar
 
 pytestmark = pytest.mark.django_db
 

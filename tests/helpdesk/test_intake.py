@@ -97,7 +97,7 @@ def test_each_face_checks_the_platform_version_and_names_the_field(hd, client, f
         response = _through_admin(client, hd, data)
         errors = response.context["form"].errors
     assert response.status_code in (200, 400)
-    assert "numbers separated by dots" in " ".join(errors["os_version"])
+    assert "such as 11, 10.15 or Server 2022" in " ".join(errors["os_version"])
     assert not SupportRequest.objects.exists()
 
 

@@ -12,8 +12,8 @@ from helpdesk.models import Clause
 from helpdesk.rules.markup import link_problems, link_url, plain_text, render_inline
 from helpdesk.rules.services import load_published_rules
 
+from .conftest import malaysia_calendar
 from .test_rules import _clause_html
-from .test_sla_due import malaysia_calendar
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from helpdesk.models import AuthorisedContact, OpeningHours, SupportCalendar, Su
 from helpdesk.requests import lifecycle
 from tests.accounts.factories import MembershipFactory
 
-from .test_sla_due import kl, malaysia_calendar, targets
+from .conftest import kl, malaysia_calendar, targets
 
 pytestmark = pytest.mark.django_db
 SlaState = SupportRequest.SlaState

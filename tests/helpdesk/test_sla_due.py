@@ -3,9 +3,7 @@ real services at fixed moments: the calendar is Kuala Lumpur's (Mon-Fri 09:00-18
 public holidays of Malaysia / KUL), the plan Premium Support with a first response within
 four business hours. Also: who may file premium requests, and how many."""
 
-from datetime import date, datetime, time, timedelta
-from types import SimpleNamespace
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -13,79 +11,19 @@ from accounts.errors import DomainError, NotAllowed
 from accounts.workspace import resolve_workspace
 from helpdesk.models import (
     AuthorisedContact,
-    OpeningHours,
-    SlaTarget,
-    SupportCalendar,
     SupportRequest,
 )
-from helpdesk.requests import lifecycle
+from helpdesk.requests import lifecycle, service_level
 from helpdesk.sla import entitlements, sweep
-from helpdesk.sla.calendars import schedule_for
 from helpdesk.sla.hours import add_business_minutes, business_minutes_between
 from tests.accounts.factories import MembershipFactory
 from tests.licensing.factories import LicenceFactory
 
-from .conftest import kinds
+from .conftest import KL, fresh, kinds, kl, malaysia_calendar, targets
 
 pytestmark = pytest.mark.django_db
 
-KL = ZoneInfo("Asia/Kuala_Lumpur")
 SlaState = SupportRequest.SlaState
-
-
-def kl(*args) -> datetime:
-    return datetime(*args, tzinfo=KL)
-
-
-def malaysia_calendar(segment="medium_large_business", country="MY") -> SupportCalendar:
-    calendar = SupportCalendar.objects.create(
-        name=f"Malaysia {segment}", country=country, segment=segment,
-        time_zone="Asia/Kuala_Lumpur", holiday_country="MY", holiday_subdivision="KUL")
-    OpeningHours.objects.bulk_create(
-        OpeningHours(calendar=calendar, weekday=day, opens=time(9), closes=time(18))
-        for day in range(5))
-    return calendar
-
-
-def targets(plan, priority="normal", *, first=240, following=480, resolution=1440,
-            around_the_clock=False) -> SlaTarget:
-    return SlaTarget.objects.create(
-        plan=plan, priority=priority, first_response_minutes=first,
-        next_response_minutes=following, resolution_minutes=resolution,
-        around_the_clock=around_the_clock)
-
-
-@pytest.fixture
-def sla(hd):
-    """Globex (MY, medium & large business) on Premium Support, its admin filing."""
-    w = SimpleNamespace(calendar=malaysia_calendar(), target=targets(hd.premium))
-    # Valid through every moment the tests travel to.
-    for licence in (hd.globex_licence, hd.acme_licence):
-        licence.starts_on, licence.expires_on = date(2025, 6, 1), date(2027, 12, 31)
-        licence.save()
-    w.schedule = schedule_for(w.calendar)
-    return w
-
-
-@pytest.fixture
-def at(time_machine):
-    def move(moment):
-        time_machine.move_to(moment, tick=False)
-        return moment
-
-    return move
-
-
-@pytest.fixture
-def premium(hd, file_request):
-    def make(user=None, workspace=None, **kwargs):
-        return file_request(user or hd.globex_admin, workspace or hd.globex_ws, **kwargs)
-
-    return make
-
-
-def fresh(sr) -> SupportRequest:
-    return SupportRequest.objects.get(pk=sr.pk)
 
 
 @pytest.mark.parametrize(("filed", "due"), [
@@ -320,14 +258,14 @@ def test_a_plan_change_by_staff_computes_the_due_times_again(hd, sla, premium, f
     assert sr.plan.code == "standard" and sr.first_response_due is None
     at(kl(2026, 3, 10, 10, 0))
     with pytest.raises(NotAllowed):
-        lifecycle.change_plan(sr, by=hd.globex_admin, plan=hd.premium)
-    lifecycle.change_plan(sr, by=hd.agent, plan=hd.premium)
+        service_level.change_plan(sr, by=hd.globex_admin, plan=hd.premium)
+    service_level.change_plan(sr, by=hd.agent, plan=hd.premium)
     sr = fresh(sr)
     assert sr.plan == hd.premium and sr.standard_reason == ""
     assert sr.first_response_due == kl(2026, 3, 10, 13, 0)  # from the filing time
     assert sr.sla_state == SlaState.ON_TRACK
     assert kinds(sr)[-1] == "plan_changed"
-    lifecycle.change_plan(sr, by=hd.agent, plan=hd.standard)
+    service_level.change_plan(sr, by=hd.agent, plan=hd.standard)
     sr = fresh(sr)
     assert [sr.first_response_due, sr.resolution_due, sr.sla_state, sr.sla_check_at] == \
         [None] * 4

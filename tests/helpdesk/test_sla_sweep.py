@@ -16,9 +16,8 @@ from helpdesk.requests import lifecycle
 from helpdesk.sla import sweep
 from notifications.models import Notification
 
-from .conftest import emails_to
+from .conftest import emails_to, fresh, kl, malaysia_calendar, targets
 from .factories import SupportRequestFactory
-from .test_sla_due import fresh, kl, malaysia_calendar, targets
 
 pytestmark = pytest.mark.django_db
 SlaState = SupportRequest.SlaState

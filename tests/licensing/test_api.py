@@ -102,7 +102,7 @@ def test_eligibility_answers_200_when_refused_and_records_it(world, api):
     assert response.status_code == 200
     body = response.json()
     assert (body["eligible"], body["clause"]) == (False, "4.3.2")
-    assert [o["code"] for o in body["offers"]] == ["support_extension"]
+    assert [o["code"] for o in body["offers"]] == ["support_extension", "community"]
     assert "Endpoint Security 11.1" in body["reason"]
     event = AuditEvent.objects.get(action="eligibility.refused")
     assert (event.actor, event.company, event.data["clause"]) == (
@@ -112,7 +112,7 @@ def test_eligibility_answers_200_when_refused_and_records_it(world, api):
 def test_eligibility_for_a_topic_needs_no_product(world, api):
     body = _eligibility(api(world.home_user), workspace="my", category="oos_4_2_10").json()
     assert (body["eligible"], body["clause"]) == (False, "4.2.10")
-    assert [o["code"] for o in body["offers"]] == ["professional_services"]
+    assert [o["code"] for o in body["offers"]] == ["professional_services", "community"]
 
 
 @pytest.mark.parametrize("code", ["licence_recovery", "howto_download", "find_documentation",

@@ -1,6 +1,6 @@
 """Every clause path of DESIGN.md section 3, in its order (first match wins)."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
@@ -20,6 +20,9 @@ pytestmark = pytest.mark.django_db
 
 PAID_TOPICS = {5: "professional_services", 10: "professional_services",
                12: "professional_services", 14: "incident_response"}
+# Without self-help resources listed (this world has none), the free routes are the
+# Community (its link falls back to COMMUNITY_URL) and, for 4.2.1, product feedback.
+FREE = ["community"]
 
 
 @pytest.mark.parametrize("number", range(1, 15))
@@ -30,16 +33,18 @@ def test_every_out_of_scope_topic_cites_its_clause_and_offers_its_service_where_
     decision = decide(workspace=workspace, category=category(f"oos_4_2_{number}"))
     assert decision.eligible is False
     assert decision.clause == f"4.2.{number}"
-    expected = [PAID_TOPICS[number]] if number in PAID_TOPICS and where == "MY" else []
-    assert [offer.code for offer in decision.offers] == expected
+    paid = [PAID_TOPICS[number]] if number in PAID_TOPICS and where == "MY" else []
+    free = ["product_feedback", *FREE] if number == 1 else FREE
+    assert [offer.code for offer in decision.offers] == paid + free
     assert decision.licence is None
 
 
-def test_a_topic_offers_nothing_when_its_service_is_withdrawn(world):
+def test_a_topic_offers_the_free_routes_only_when_its_service_is_withdrawn(world):
     world.services["professional_services"].is_active = False
     world.services["professional_services"].save()
     decision = decide(workspace=world.home_ws, category=category("oos_4_2_5"))
-    assert (decision.clause, decision.offers) == ("4.2.5", ())
+    assert decision.clause == "4.2.5"
+    assert [offer.code for offer in decision.offers] == FREE
 
 
 def test_a_topic_comes_before_every_product_check(world):
@@ -47,7 +52,7 @@ def test_a_topic_comes_before_every_product_check(world):
     decision = decide(workspace=world.acme_ws, category=category("oos_4_2_14"),
                       product=world.biz, version=world.biz_old, os="windows", os_version="5")
     assert decision.clause == "4.2.14"
-    assert [o.code for o in decision.offers] == ["incident_response"]
+    assert [o.code for o in decision.offers] == ["incident_response", *FREE]
     assert "Endpoint Security 11.1" in decision.reason
 
 
@@ -75,36 +80,36 @@ CASES = [
      lambda w: {"workspace": w.home_ws, "category": category("malfunction"),
                 "product": w.home_product, "version": w.home_old, "os": "windows",
                 "os_version": "11"},
-     False, "4.3.2", ["support_extension"]),
+     False, "4.3.2", ["support_extension", *FREE]),
     ("4.3.2 support extension offered in every country",
      lambda w: {"workspace": w.sg_ws, "category": category("malfunction"),
                 "product": w.home_product, "version": w.home_old, "os": "windows",
                 "os_version": "11"},
-     False, "4.3.2", ["support_extension"]),
+     False, "4.3.2", ["support_extension", *FREE]),
     ("4.3.2 before 4.3.1: old version on an old OS",
      lambda w: {"workspace": w.home_ws, "category": category("malfunction"),
                 "product": w.home_product, "version": w.home_old, "os": "windows",
                 "os_version": "5"},
-     False, "4.3.2", ["support_extension"]),
+     False, "4.3.2", ["support_extension", *FREE]),
     ("4.3.2 before 4.5b: business version past end of support with a valid licence",
      lambda w: {"workspace": w.acme_ws, "category": category("malfunction"),
                 "product": w.biz, "version": w.biz_old, "os": "windows", "os_version": "10",
                 "_licence": _licence(w, w.acme)},
-     False, "4.3.2", ["support_extension"]),
+     False, "4.3.2", ["support_extension", *FREE]),
     ("4.3.1 macOS 10.9 is older than the minimum 10.15",
      lambda w: {"workspace": w.home_ws, "category": category("malfunction"),
                 "product": w.home_product, "version": w.home_v, "os": "macos",
                 "os_version": "10.9"},
-     False, "4.3.1", []),
+     False, "4.3.1", FREE),
     ("4.3.1 a platform the version lists no requirement for",
      lambda w: {"workspace": w.home_ws, "category": category("database_update"),
                 "product": w.home_product, "version": w.home_v, "os": "linux",
                 "os_version": "6.1"},
-     False, "4.3.1", []),
+     False, "4.3.1", FREE),
     ("4.3.1 before 4.5b: business product on an old OS without a licence",
      lambda w: {"workspace": w.acme_ws, "category": category("malfunction"),
                 "product": w.biz, "version": w.biz_v, "os": "windows", "os_version": "8.1"},
-     False, "4.3.1", []),
+     False, "4.3.1", FREE),
     ("macOS 10.15 meets the minimum 10.15",
      lambda w: {"workspace": w.home_ws, "category": category("malfunction"),
                 "product": w.home_product, "version": w.home_v, "os": "macos",
@@ -123,55 +128,55 @@ CASES = [
     ("4.5b business product without any licence",
      lambda w: {"workspace": w.acme_ws, "category": category("malfunction"),
                 "product": w.biz, "version": w.biz_v, "os": "windows", "os_version": "11"},
-     False, "4.5b", []),
+     False, "4.5b", FREE),
     ("4.5b expired licence",
      lambda w: {"workspace": w.acme_ws, "category": category("malfunction"),
                 "product": w.biz, "version": w.biz_v, "os": "windows", "os_version": "11",
                 "_licence": _licence(w, w.acme, starts_on=today() - timedelta(days=400),
                                      expires_on=today() - timedelta(days=1))},
-     False, "4.5b", []),
+     False, "4.5b", FREE),
     ("4.5b revoked licence",
      lambda w: {"workspace": w.acme_ws, "category": category("false_positive"),
                 "product": w.biz, "version": w.biz_v, "os": "windows", "os_version": "11",
                 "_licence": _licence(w, w.acme, status=Licence.Status.REVOKED)},
-     False, "4.5b", []),
+     False, "4.5b", FREE),
     ("4.5b licence not started yet",
      lambda w: {"workspace": w.acme_ws, "category": category("malfunction"),
                 "product": w.biz, "version": w.biz_v, "os": "windows", "os_version": "11",
                 "_licence": _licence(w, w.acme, starts_on=today() + timedelta(days=1))},
-     False, "4.5b", []),
+     False, "4.5b", FREE),
     ("4.5b another company's valid licence does not count",
      lambda w: {"workspace": w.acme_ws, "category": category("malfunction"),
                 "product": w.biz, "version": w.biz_v, "os": "windows", "os_version": "11",
                 "_licence": _licence(w, w.globex)},
-     False, "4.5b", []),
+     False, "4.5b", FREE),
     ("4.5b another company's key given",
      lambda w: {"workspace": w.acme_ws, "category": category("malfunction"),
                 "product": w.biz, "version": w.biz_v, "os": "windows", "os_version": "11",
                 "licence_key": _licence(w, w.globex).key},
-     False, "4.5b", []),
+     False, "4.5b", FREE),
     ("4.5b an unclaimed licence does not count",
      lambda w: {"workspace": w.acme_ws, "category": category("malfunction"),
                 "product": w.biz, "version": w.biz_v, "os": "windows", "os_version": "11",
                 "_licence": LicenceFactory(product=w.biz)},
-     False, "4.5b", []),
+     False, "4.5b", FREE),
     ("4.5b a licence of another product does not count",
      lambda w: {"workspace": w.acme_ws, "category": category("malfunction"),
                 "product": w.biz, "version": w.biz_v, "os": "windows", "os_version": "11",
                 "_licence": _licence(w, w.acme, product=w.biz_free)},
-     False, "4.5b", []),
+     False, "4.5b", FREE),
     ("4.5b an admin's own business licence does not count for the company",
      lambda w: {"workspace": w.acme_ws, "category": category("malfunction"),
                 "product": w.biz, "version": w.biz_v, "os": "windows", "os_version": "11",
                 "_licence": _licence(w, w.acme_admin)},
-     False, "4.5b", []),
+     False, "4.5b", FREE),
     ("4.5b the given key is the one checked, even with another valid licence",
      lambda w: {"workspace": w.acme_ws, "category": category("malfunction"),
                 "product": w.biz, "version": w.biz_v, "os": "windows", "os_version": "11",
                 "_licence": _licence(w, w.acme),
                 "licence_key": _licence(w, w.acme, expires_on=today() - timedelta(days=1),
                                         starts_on=today() - timedelta(days=9)).key},
-     False, "4.5b", []),
+     False, "4.5b", FREE),
     ("eligible: a home user's own business licence counts in the home workspace",
      lambda w: {"workspace": w.acme_admin_home_ws, "category": category("malfunction"),
                 "product": w.biz, "version": w.biz_v, "os": "windows", "os_version": "11",
@@ -214,7 +219,7 @@ CASES = [
     ("4.5a plain free home product is refused, pointing to the Community",
      lambda w: {"workspace": w.home_ws, "category": category("malfunction"),
                 "product": w.free, "version": w.free_v, "os": "android", "os_version": "14"},
-     False, "4.5a", ["community"]),
+     False, "4.5a", FREE),
     ("7 otherwise eligible: a free-premium business product needs no licence",
      lambda w: {"workspace": w.acme_ws, "category": category("malfunction"),
                 "product": w.biz_free, "version": w.biz_free_v, "os": "windows",
@@ -319,24 +324,42 @@ def test_repeated_refusals_fold_into_one_row_per_person_clause_and_minute(world)
         (world.acme_member.email, "4.5b", 1)])
 
 
-def test_reasons_follow_the_active_language(world):
+def test_reasons_follow_the_language_of_whoever_reads_them(world):
+    """A decision is data: the same decision reads in English and in Malay."""
     topic = category("oos_4_2_5")
-    with translation.override("ms"):
-        decision = decide(workspace=world.acme_ws, category=topic)
+    decision = decide(workspace=world.acme_ws, category=topic)
     assert decision.clause == "4.2.5"
-    assert [o.code for o in decision.offers] == ["professional_services"]
-    assert topic.name_ms in decision.reason  # the topic's Malay name from the Rules
+    assert [o.code for o in decision.offers] == ["professional_services", *FREE]
+    assert topic.name in decision.reason and "Professional Services" in decision.reason
     with translation.override("ms"):
-        free = decide(workspace=world.home_ws, category=category("malfunction"),
-                      product=world.free, version=world.free_v, os="windows",
-                      os_version="11")
-    assert (free.clause, [o.code for o in free.offers]) == ("4.5a", ["community"])
+        assert topic.name_ms in decision.reason  # the topic's Malay name from the Rules
+        assert "Perkhidmatan Profesional" in decision.reason
+        assert decision.as_dict()["offers"][0]["name"] == "Perkhidmatan Profesional"
+    stored = Decision.from_data(decision.as_data(), category=topic)
+    assert stored.as_dict() == decision.as_dict()
+    free = decide(workspace=world.home_ws, category=category("malfunction"),
+                  product=world.free, version=world.free_v, os="windows", os_version="11")
+    assert (free.clause, [o.code for o in free.offers]) == ("4.5a", FREE)
+    with translation.override("ms"):
+        assert "Perisian percuma" in free.reason and "Home Free 3.1" in free.reason
+
+
+def test_dates_in_a_reason_follow_the_readers_format(world):
+    licence = _licence(world, world.acme, starts_on=date(2024, 9, 1),
+                       expires_on=date(2025, 8, 31))
+    decision = decide(workspace=world.acme_ws, category=category("malfunction"),
+                      product=world.biz, version=world.biz_v, os="windows", os_version="11")
+    assert decision.params["date"] == licence.expires_on.isoformat()
+    assert "31 August 2025" in decision.reason
+    with translation.override("ms"):
+        assert "31 Ogos 2025" in decision.reason
 
 
 def test_offer_and_decision_are_immutable_values():
-    offer = Offer("community", "Community")
-    decision = Decision(False, "4.5a", "free", (offer,))
+    offer = Offer("community", "https://community.example.com/")
+    decision = Decision(False, "4.5a", "free_product", {"product": "Free 1.0"}, (offer,))
     with pytest.raises(AttributeError):
         decision.eligible = True  # type: ignore[misc]
-    assert decision.as_dict()["offers"] == [{"code": "community", "name": "Community",
-                                             "url": ""}]
+    assert decision.as_dict()["offers"] == [{
+        "code": "community", "name": "Kaspersky Community",
+        "url": "https://community.example.com/"}]

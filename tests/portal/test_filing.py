@@ -176,7 +176,7 @@ def test_too_long_and_malformed_values_are_refused_and_kept(client, world):
     assert response.status_code == 400
     assert "at most 200 characters" in _errors_of(body, "subject")
     assert "at most 20000 characters" in _errors_of(body, "description")
-    assert "numbers separated by dots" in _errors_of(body, "os_version")
+    assert "such as 11, 10.15 or Server 2022" in _errors_of(body, "os_version")
     assert "An activation code looks like" in _errors_of(body, "licence_key")
     assert "Choose a priority from the list." in _errors_of(body, "priority")
     assert "There is no product with this code." in _errors_of(body, "product")

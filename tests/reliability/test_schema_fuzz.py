@@ -175,6 +175,7 @@ def world(db):
             # Real values for path parameters: the caller's own, then one outside reach.
             "reference": [first.reference, resolved.reference, outsider.reference],
             "token": [tokens.make_answer_token(link.token_key), "not-a-token"],
+            "slug": ["acme", "globex"],
             "id": {
                 "licences": [home_licence.pk if user == home else acme_licence.pk,
                              globex_licence.pk],
