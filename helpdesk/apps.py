@@ -10,6 +10,7 @@ class HelpdeskConfig(AppConfig):
         from accounts.registry import (
             ALL,
             READ,
+            WORK,
             WORKSPACE_DASHBOARD,
             WORKSPACE_NAV,
             Link,
@@ -20,11 +21,13 @@ class HelpdeskConfig(AppConfig):
         )
         from licensing.apps import LICENCES_HELP
 
+        from .email.admin import request_email_panel
         from .requests.portal import dashboard_context, support_hours_context
 
         # Connects the receivers that drop the cached clause citations when a rule set or
         # a clause changes.
         from .rules import citing  # noqa: F401
+        from .slots import STAFF_REQUEST_PANELS
 
         add_link(WORKSPACE_NAV, Link("requests", _("Requests"), "requests", order=10))
         add_link(WORKSPACE_NAV, Link("new", _("New request"), "request-new", order=20))
@@ -34,6 +37,9 @@ class HelpdeskConfig(AppConfig):
         add_panel(WORKSPACE_DASHBOARD, Panel(
             "support_hours", "helpdesk/portal/includes/support_panel.html",
             support_hours_context, order=90))
+        add_panel(STAFF_REQUEST_PANELS, Panel(
+            "email", "admin/helpdesk/includes/request_email.html", request_email_panel,
+            order=20))
         # Lost activation codes are recovered through a request (4.1.3).
         add_link(LICENCES_HELP, Link(
             "licence_recovery", _("File a licence recovery request"), "request-new",
@@ -51,6 +57,8 @@ class HelpdeskConfig(AppConfig):
                 "helpdesk.timelineevent": READ,
                 "helpdesk.queue": READ,
                 "helpdesk.selfhelpresource": READ,
+                "helpdesk.inboundemail": READ,
+                "helpdesk.replyaddressrevocation": READ,
                 **{f"helpdesk.{model}": READ for model in calendars + rules},
             },
             supervisors={
@@ -60,6 +68,7 @@ class HelpdeskConfig(AppConfig):
                 "helpdesk.slatarget": ALL,
                 "helpdesk.authorisedcontact": ALL,
                 "helpdesk.slanotice": READ,
+                "helpdesk.inboundemail": WORK,
                 **{f"helpdesk.{model}": ALL for model in calendars + rules},
             },
         )

@@ -3,10 +3,13 @@ from django.urls import path
 
 from accounts.workspace import portal_paths
 
+from .email import webhooks
 from .requests import portal
 from .rules import views
 
 urlpatterns = [
+    # Posts of the email provider (django-anymail checks them); 404 unless configured.
+    path("email/inbound/<str:provider>/", webhooks.inbound_webhook, name="email-inbound"),
     path("rules/", views.rules, name="rules"),
     path("rules/<str:version>/", views.rules_version, name="rules-version"),
     # The URLs emails link to and the benchmark measures: requests/, requests/new/,
