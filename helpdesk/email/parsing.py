@@ -157,13 +157,18 @@ def _decoded(part: EmailMessage) -> str:
 
 
 def _text(message: EmailMessage) -> str:
-    body = message.get_body(preferencelist=("plain", "html"))
-    if body is None:
-        return ""
-    content = _decoded(body)
-    if body.get_content_subtype() == "html":
-        content = html_to_text(content)
-    return latest_reply(content)
+    """The new text of the message: its plain-text body, or its HTML body as text when
+    the plain one is missing or empty."""
+    for preference in ("plain", "html"):
+        body = message.get_body(preferencelist=(preference,))
+        if body is None:
+            continue
+        content = _decoded(body)
+        if preference == "html":
+            content = html_to_text(content)
+        if content.strip():
+            return latest_reply(content)
+    return ""
 
 
 def _attachments(part: EmailMessage):

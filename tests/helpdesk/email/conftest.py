@@ -184,14 +184,18 @@ def compose(*, sender: str, to: str, body: str = "It works now, thank you.",
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = message_id or make_msgid(domain="customer.example")
-    for name, value in (headers or {}).items():
-        message[name] = value
-    message.set_content(body + (f"\n\n{quoted}" if quoted else ""))
-    if html is not None:
-        message.add_alternative(html, subtype="html")
+    if html is not None and not body:
+        message.set_content(html, subtype="html")  # HTML only, as some mail programs send
+    else:
+        message.set_content(body + (f"\n\n{quoted}" if quoted else ""))
+        if html is not None:
+            message.add_alternative(html, subtype="html")
     for name, content, mime in attachments:
         maintype, subtype = mime.split("/")
         message.add_attachment(content, maintype=maintype, subtype=subtype, filename=name)
+    # After the content, which would drop Content-* headers set before it.
+    for name, value in (headers or {}).items():
+        message[name] = value
     if content_type:
         message.replace_header("Content-Type", content_type)
     return message.as_bytes()
