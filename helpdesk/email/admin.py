@@ -3,13 +3,12 @@ why one was ignored), its original for download, and the request page's email pa
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
 
 from accounts.errors import DomainError
 
@@ -86,7 +85,20 @@ class InboundEmailAdmin(admin.ModelAdmin):
         return original_response(inbound_email)
 
     def revoke_view(self, request, request_pk):
-        return _revoke(self, request, request_pk)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        support_request = SupportRequest.objects.filter(pk=request_pk).first()
+        if support_request is None:
+            raise Http404
+        try:
+            services.revoke_reply_addresses(support_request, by=request.user)
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+        else:
+            self.message_user(request, gettext(
+                "The reply addresses of %(reference)s were revoked; the next email carries "
+                "a new one.") % {"reference": support_request.reference}, messages.SUCCESS)
+        return redirect(reverse("admin:helpdesk_supportrequest_change", args=[request_pk]))
 
     @admin.action(description=_("Process the selected failed emails again"),
                   permissions=["process"])
@@ -97,22 +109,6 @@ class InboundEmailAdmin(admin.ModelAdmin):
 
     def has_process_permission(self, request):
         return request.user.has_perm("helpdesk.change_inboundemail")
-
-
-@require_POST
-def _revoke(model_admin, request, request_pk):
-    support_request = SupportRequest.objects.filter(pk=request_pk).first()
-    if support_request is None:
-        raise Http404
-    try:
-        services.revoke_reply_addresses(support_request, by=request.user)
-    except DomainError as exc:
-        model_admin.message_user(request, exc.message, messages.ERROR)
-    else:
-        model_admin.message_user(request, gettext(
-            "The reply addresses of %(reference)s were revoked; the next email carries a "
-            "new one.") % {"reference": support_request.reference}, messages.SUCCESS)
-    return redirect(reverse("admin:helpdesk_supportrequest_change", args=[request_pk]))
 
 
 @admin.register(ReplyAddressRevocation)
