@@ -88,16 +88,19 @@ def reply_to_header(request_id: int, user_id: int) -> str:
 
 @lru_cache(maxsize=8)
 def _reply_pattern(local_part: str, domain: str) -> re.Pattern:
-    return re.compile(rf"{re.escape(local_part.lower())}\+([^@\s]+)@{re.escape(domain.lower())}")
+    # A whole address only: not part of a longer local part or domain.
+    return re.compile(rf"(?<![\w.+-]){re.escape(local_part)}\+([0-9a-z-]+)@{re.escape(domain)}"
+                      r"(?![\w.-])", re.IGNORECASE)
 
 
-def token_in(addresses) -> str | None:
-    """The token of the first reply address among `addresses` (any case)."""
+def token_in(texts) -> str | None:
+    """The token of the first reply address found in `texts` (addresses, or whole header
+    values such as `Hana <x@y>, support+token@domain`), in any case."""
     pattern = _reply_pattern(settings.INBOUND_EMAIL_LOCAL_PART, settings.INBOUND_EMAIL_DOMAIN)
-    for address in addresses:
-        match = pattern.fullmatch(address.lower())
+    for text in texts:
+        match = pattern.search(text)
         if match is not None:
-            return match.group(1)
+            return match.group(1).lower()
     return None
 
 
