@@ -48,6 +48,10 @@ class InboundEmailAdmin(admin.ModelAdmin):
                        "reason", "detail", "attempts", "processed_at", "user", "request",
                        "message"]
 
+    def get_queryset(self, request):
+        # The originals can be large: the list and the page read them only to download.
+        return super().get_queryset(request).defer("raw")
+
     def has_add_permission(self, request):
         return False
 

@@ -88,9 +88,10 @@ def poll(url: str | None = None, *, limit: int = BATCH) -> int:
         box.folder.set(config.folder)
         uids = box.uids("ALL")[:limit]
         done = []
-        for message in box.fetch(uid_list=uids, mark_seen=False, bulk=10) if uids else []:
+        for message in _fetch(box, uids):
             # Committed here (and handed to the worker) before the message is moved.
-            _row, created = receive(message.raw, transport=InboundEmail.Transport.IMAP)
+            _row, created = receive(message.raw, transport=InboundEmail.Transport.IMAP,
+                                    size=message.size_rfc822 or None)
             stored += created
             done.append(message.uid)
         if done:
@@ -98,6 +99,20 @@ def poll(url: str | None = None, *, limit: int = BATCH) -> int:
     if stored:
         logger.info("Stored %s new emails from %s", stored, config.host)
     return stored
+
+
+def _fetch(box, uids: list[str]):
+    """The messages of `uids`, whole, except those over INBOUND_EMAIL_MAX_BYTES, of which
+    only the header is fetched: a huge message is never held in memory."""
+    if not uids:
+        return
+    heads = list(box.fetch(uid_list=uids, mark_seen=False, headers_only=True, bulk=50))
+    limit = settings.INBOUND_EMAIL_MAX_BYTES
+    too_large = {m.uid for m in heads if (m.size_rfc822 or 0) > limit}
+    yield from (m for m in heads if m.uid in too_large)
+    whole = [uid for uid in uids if uid not in too_large]
+    if whole:
+        yield from box.fetch(uid_list=whole, mark_seen=False, bulk=10)
 
 
 def _ensure_folder(box, name: str) -> None:

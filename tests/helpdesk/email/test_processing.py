@@ -2,7 +2,6 @@
 with the form's link, or a record of why it was ignored."""
 
 from datetime import date, timedelta
-from email.utils import parseaddr
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -348,7 +347,6 @@ def test_the_sender_and_subject_are_kept_for_the_admin_list(hd, filed):
     row = process(compose(sender="Hana <HANA@example.org>", to=address,
                           subject="=?utf-8?q?Re=3A_Imbasan_berhenti?="))
     assert row.sender == "hana@example.org" and row.subject == "Re: Imbasan berhenti"
-    assert parseaddr(address)[1] == address
 
 
 def test_unverified_user_mail_is_answered_like_a_strangers(run_outbox):

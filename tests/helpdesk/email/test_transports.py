@@ -169,3 +169,21 @@ def test_mail_stored_while_the_broker_is_down_is_processed_by_the_re_scan(
     row.refresh_from_db()
     assert row.status == Status.ACCEPTED and Message.objects.count() == 1
     assert tasks.requeue_inbound_emails() == 0
+
+
+@pytest.mark.imap
+def test_a_message_over_the_limit_is_fetched_by_its_header_only(
+        hd, address, mailbox, settings, django_capture_on_commit_callbacks):
+    raw = compose(sender=hd.home_user.email, to=address,
+                  attachments=[("dump.log", b"z" * 200_000, "text/plain")])
+    mailbox.append(raw)
+    mailbox.append(compose(sender=hd.home_user.email, to=address, body="Small one."))
+    settings.INBOUND_EMAIL_MAX_BYTES = 100_000
+    with django_capture_on_commit_callbacks(execute=True):
+        assert imap.poll() == 2
+    big = InboundEmail.objects.get(truncated=True)
+    # The size the server reports, of the message as it keeps it (with CRLF line ends).
+    assert big.size == len(raw.replace(b"\n", b"\r\n")) and len(bytes(big.raw)) < 2000
+    assert big.reason == InboundEmail.Reason.TOO_LARGE
+    assert Message.objects.get().body == "Small one."
+    assert mailbox.count("INBOX") == 0
