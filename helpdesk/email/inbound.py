@@ -72,8 +72,10 @@ def receive(raw: bytes, *, transport: str, envelope_recipient: str = "",
     message with its Message-ID was stored before.
 
     A message over INBOUND_EMAIL_MAX_BYTES keeps only its header and is recorded as ignored
-    (`size` is its full size when the caller read only the start of it). With `enqueue`,
-    the worker is handed the new row once it is committed.
+    (`size` is its full size when the caller read only the start of it), and so is one
+    from a sender who already sent INBOUND_EMAIL_SENDER_LIMIT in the hour: a flood is cut
+    at the door, before any of it is read. With `enqueue`, the worker is handed the new
+    row once it is committed.
     """
     size = len(raw) if size is None else size
     too_large = size > settings.INBOUND_EMAIL_MAX_BYTES
@@ -84,9 +86,13 @@ def receive(raw: bytes, *, transport: str, envelope_recipient: str = "",
         truncated=too_large, envelope_recipient=envelope_recipient[:254],
         sender=facts.sender, subject=facts.subject)
     if too_large:
-        row.status, row.reason, row.processed_at = Status.IGNORED, Reason.TOO_LARGE, \
-            timezone.now()
-        row.detail = f"{size} bytes; limit {settings.INBOUND_EMAIL_MAX_BYTES}"
+        _settle(row, Status.IGNORED, Reason.TOO_LARGE,
+                f"{size} bytes; limit {settings.INBOUND_EMAIL_MAX_BYTES}")
+        row.processed_at = row.received_at
+    elif _over_rate_limit(facts.sender):
+        _settle(row, Status.IGNORED, Reason.RATE_LIMITED,
+                f"More than {settings.INBOUND_EMAIL_SENDER_LIMIT} in an hour")
+        row.processed_at = row.received_at
     try:
         with transaction.atomic():
             row.save(force_insert=True)
@@ -96,6 +102,16 @@ def receive(raw: bytes, *, transport: str, envelope_recipient: str = "",
         pk = row.pk
         transaction.on_commit(lambda: enqueue_processing(pk))
     return row, True
+
+
+def _over_rate_limit(sender: str) -> bool:
+    """Whether `sender` already sent INBOUND_EMAIL_SENDER_LIMIT messages in the last hour."""
+    if not sender:
+        return False
+    since = timezone.now() - timedelta(hours=1)
+    limit = settings.INBOUND_EMAIL_SENDER_LIMIT
+    recent = InboundEmail.objects.filter(sender=sender, received_at__gte=since)
+    return len(recent.values_list("pk", flat=True)[:limit]) >= limit
 
 
 def enqueue_processing(pk: int) -> bool:
@@ -166,21 +182,10 @@ def _process(row: InboundEmail, parsed: ParsedEmail) -> None:
         return _settle(row, Status.IGNORED, Reason.ERROR, "No sender address could be read.")
     if is_own_address(parsed.sender):
         return _settle(row, Status.IGNORED, Reason.LOOP)
-    if _over_rate_limit(row):
-        return _settle(row, Status.IGNORED, Reason.RATE_LIMITED)
     token = token_in(parsed.recipients)
     if token is None:
         return _answer_new_mail(row, parsed)
     return _reply(row, parsed, token)
-
-
-def _over_rate_limit(row: InboundEmail) -> bool:
-    """More messages from the row's sender in the hour up to it (itself included) than
-    INBOUND_EMAIL_SENDER_LIMIT."""
-    since = timezone.now() - timedelta(hours=1)
-    recent = InboundEmail.objects.filter(sender=row.sender, received_at__gte=since,
-                                         pk__lte=row.pk).count()
-    return recent > settings.INBOUND_EMAIL_SENDER_LIMIT
 
 
 def _reply(row: InboundEmail, parsed: ParsedEmail, token: str) -> None:
