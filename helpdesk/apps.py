@@ -21,11 +21,11 @@ class HelpdeskConfig(AppConfig):
         )
         from licensing.apps import LICENCES_HELP
 
+        # Connects the receivers that forget an erased account's emails, and those that drop
+        # the cached clause citations when a rule set or a clause changes.
+        from .email import receivers  # noqa: F401
         from .email.admin import request_email_panel
         from .requests.portal import dashboard_context, support_hours_context
-
-        # Connects the receivers that drop the cached clause citations when a rule set or
-        # a clause changes.
         from .rules import citing  # noqa: F401
         from .slots import STAFF_REQUEST_PANELS
 

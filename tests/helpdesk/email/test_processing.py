@@ -355,3 +355,14 @@ def test_unverified_user_mail_is_answered_like_a_strangers(run_outbox):
     UserFactory(email="new@example.org", verified=False, is_active=False)
     row = process(compose(sender="new@example.org", to=addresses.support_address()))
     assert row.status == Status.ANSWERED and row.user is None
+
+
+def test_erasing_the_account_erases_the_originals_and_keeps_the_record(hd, filed):
+    from accounts.services import erase_account
+
+    _support_request, address = filed
+    row = process(compose(sender=hd.home_user.email, to=address, body="My phone is 0123."))
+    erase_account(hd.home_user)
+    row.refresh_from_db()
+    assert bytes(row.raw) == b"" and row.sender == "" and row.subject == ""
+    assert row.status == Status.ACCEPTED and row.message.body == "My phone is 0123."
