@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.errors import DomainError, NotAllowed
+from accounts.models import Segment
 from accounts.workspace import portal_url, workspaces_of
 from licensing.eligibility import Refused
 from notifications.services import notify
@@ -287,8 +288,11 @@ def _answer_refused_follow_up(row, user, support_request, decision) -> None:
 
 
 def _new_request_links(user) -> list[dict]:
-    return [{"name": workspace.name, "url": portal_url("request-new", workspace)}
-            for workspace in workspaces_of(user)]
+    """The request form of each of the user's workspaces, named in their language."""
+    with translation.override(user.language):
+        return [{"name": workspace.company.name if workspace.company else str(Segment.HOME.label),
+                 "url": portal_url("request-new", workspace)}
+                for workspace in workspaces_of(user)]
 
 
 def _sender_account(address: str):
