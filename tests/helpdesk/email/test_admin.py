@@ -86,3 +86,16 @@ def test_failed_emails_go_back_in_line(hd, emailed, django_capture_on_commit_cal
         assert process_again(InboundEmail.objects.all()) == [ignored.pk]
     ignored.refresh_from_db()
     assert ignored.status == InboundEmail.Status.IGNORED  # processed again, by the worker
+
+
+def test_an_emails_page_is_read_only_with_its_outcome_and_original(hd, client, emailed):
+    _support_request, (_accepted, ignored) = emailed
+    client.force_login(hd.supervisor)
+    url = reverse("admin:helpdesk_inboundemail_change", args=[ignored.pk])
+    html = client.get(url).content.decode()
+    assert "Sender is not the recipient of the reply address" in html
+    assert reverse("admin:helpdesk_inboundemail_original", args=[ignored.pk]) in html
+    assert 'name="_save"' not in html
+    client.post(url, {"status": "accepted"})
+    ignored.refresh_from_db()
+    assert ignored.status == InboundEmail.Status.IGNORED
