@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership, Segment, User
+from helpdesk.email.outbound import AUTO_GENERATED, customer_email
 from helpdesk.models import SupportRequest
 from notifications.services import notify
 
@@ -75,6 +76,20 @@ def _email_context(*, token_key: str, user_id: int, name: str, expires_at: datet
     }
 
 
+def _survey_email(context: dict, *, user_id: int, support_request_id: int | None) -> dict:
+    """`notify` keywords of a survey email: bulk mail (RFC 3834 auto-generated) with the
+    one-click opt-out of RFC 8058, which mail programs show as an "unsubscribe" button and
+    post to the unsubscribe link. A survey about a request is threaded with the request's
+    emails, and an answer to it by email comes back to the request."""
+    options = (customer_email(support_request_id, user_id, automatic=True)
+               if support_request_id else {"headers": dict(AUTO_GENERATED)})
+    options["headers"].update({
+        "List-Unsubscribe": f"<{settings.SITE_URL}{context['unsubscribe_url']}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    })
+    return options
+
+
 @dataclass(frozen=True)
 class _Candidate:
     user_id: int
@@ -118,14 +133,12 @@ def _insert_and_notify(survey: Survey, candidates: list[_Candidate], *, template
         for row, candidate in zip(rows, candidates, strict=True):
             if row.token_key not in mine:
                 continue
-            notify(
-                candidate.email,
-                template,
-                _email_context(token_key=row.token_key, user_id=candidate.user_id,
-                               name=candidate.name, expires_at=expires_at,
-                               reference=candidate.reference, period=period),
-                language=candidate.language,
-            )
+            context = _email_context(token_key=row.token_key, user_id=candidate.user_id,
+                                     name=candidate.name, expires_at=expires_at,
+                                     reference=candidate.reference, period=period)
+            notify(candidate.email, template, context, language=candidate.language,
+                   **_survey_email(context, user_id=candidate.user_id,
+                                   support_request_id=candidate.support_request_id))
             sent += 1
     return sent
 
@@ -220,17 +233,15 @@ def send_reminders(now: datetime | None = None) -> int:
                 FeedbackRequest.objects.filter(pk__in=ids)
                 .select_related("user", "support_request").order_by("pk")
             ):
-                notify(
-                    row.user.email,
-                    "feedback_reminder",
-                    _email_context(
-                        token_key=row.token_key, user_id=row.user_id,
-                        name=row.user.get_full_name(), expires_at=expires_at,
-                        reference=row.support_request.reference if row.support_request else "",
-                        period=row.period,
-                    ),
-                    language=row.user.language,
+                context = _email_context(
+                    token_key=row.token_key, user_id=row.user_id,
+                    name=row.user.get_full_name(), expires_at=expires_at,
+                    reference=row.support_request.reference if row.support_request else "",
+                    period=row.period,
                 )
+                notify(row.user.email, "feedback_reminder", context, language=row.user.language,
+                       **_survey_email(context, user_id=row.user_id,
+                                       support_request_id=row.support_request_id))
                 sent += 1
     return sent
 

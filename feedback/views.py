@@ -8,8 +8,10 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import TemplateView
 
 from accounts.models import User
@@ -84,8 +86,13 @@ class ThanksView(TemplateView):
     template_name = "feedback/thanks.html"
 
 
+# A mail program's one-click unsubscribe (RFC 8058) posts `List-Unsubscribe=One-Click` to
+# the link with no cookie and no CSRF token; the signed token in the URL is what proves the
+# request comes from the recipient, so a forged cross-site post can do nothing.
+@method_decorator(csrf_exempt, name="dispatch")
 class UnsubscribeView(View):
-    """`/feedback/unsubscribe/<token>/`: GET asks to confirm, POST opts out. No login."""
+    """`/feedback/unsubscribe/<token>/`: GET asks to confirm, POST opts out (the page's
+    button, or a mail program's one-click unsubscribe). No login."""
 
     template_name = "feedback/unsubscribe.html"
 

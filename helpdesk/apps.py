@@ -10,6 +10,7 @@ class HelpdeskConfig(AppConfig):
         from accounts.registry import (
             ALL,
             READ,
+            WORK,
             WORKSPACE_DASHBOARD,
             WORKSPACE_NAV,
             Link,
@@ -23,13 +24,15 @@ class HelpdeskConfig(AppConfig):
         from licensing.offers import SELF_HELP_LINKS
         from licensing.signals import licence_plan_changed
 
+        # Connects the receivers that forget an erased account's emails, and those that drop
+        # the cached clause citations when a rule set or a clause changes.
+        from .email import receivers  # noqa: F401
+        from .email.admin import request_email_panel
         from .requests.portal import dashboard_context, support_hours_context
         from .requests.service_level import licence_plan_changed as follow_licence_plan
-
-        # Connects the receivers that drop the cached clause citations when a rule set or
-        # a clause changes.
         from .rules import citing  # noqa: F401
         from .selfhelp.services import offer_links
+        from .slots import STAFF_REQUEST_PANELS
 
         add_link(WORKSPACE_NAV, Link("requests", _("Requests"), "requests", order=10))
         add_link(WORKSPACE_NAV, Link("new", _("New request"), "request-new", order=20))
@@ -44,6 +47,9 @@ class HelpdeskConfig(AppConfig):
                                      dispatch_uid="helpdesk.follow_licence_plan")
         # A refusal links the knowledge base, Community and courses of 2.1 (licensing.offers).
         provide(SELF_HELP_LINKS, offer_links)
+        add_panel(STAFF_REQUEST_PANELS, Panel(
+            "email", "admin/helpdesk/includes/request_email.html", request_email_panel,
+            order=20))
         # Lost activation codes are recovered through a request (4.1.3).
         add_link(LICENCES_HELP, Link(
             "licence_recovery", _("File a licence recovery request"), "request-new",
@@ -61,6 +67,8 @@ class HelpdeskConfig(AppConfig):
                 "helpdesk.timelineevent": READ,
                 "helpdesk.queue": READ,
                 "helpdesk.selfhelpresource": READ,
+                "helpdesk.inboundemail": READ,
+                "helpdesk.replyaddressrevocation": READ,
                 **{f"helpdesk.{model}": READ for model in calendars + rules},
             },
             supervisors={
@@ -70,6 +78,7 @@ class HelpdeskConfig(AppConfig):
                 "helpdesk.slatarget": ALL,
                 "helpdesk.authorisedcontact": ALL,
                 "helpdesk.slanotice": READ,
+                "helpdesk.inboundemail": WORK,
                 **{f"helpdesk.{model}": ALL for model in calendars + rules},
             },
         )

@@ -1,5 +1,6 @@
 """The helpdesk's models, one module per capability; Django looks for them here."""
 
+from .email.models import InboundEmail, ReplyAddressRevocation
 from .requests.models import (
     Attachment,
     Message,
@@ -24,8 +25,8 @@ from .sla.models import (
 )
 
 __all__ = [
-    "Attachment", "AuthorisedContact", "CalendarException", "Clause", "Message",
-    "NoGuaranteeFlag", "OpeningHours", "Priority", "Queue", "QueueRoute", "ReferenceCounter",
-    "RuleSet", "SelfHelpResource", "SlaNotice", "SlaTarget", "SupportCalendar",
-    "SupportRequest", "TimelineEvent", "UtilityRequest",
+    "Attachment", "AuthorisedContact", "CalendarException", "Clause", "InboundEmail",
+    "Message", "NoGuaranteeFlag", "OpeningHours", "Priority", "Queue", "QueueRoute",
+    "ReferenceCounter", "ReplyAddressRevocation", "RuleSet", "SelfHelpResource", "SlaNotice",
+    "SlaTarget", "SupportCalendar", "SupportRequest", "TimelineEvent", "UtilityRequest",
 ]

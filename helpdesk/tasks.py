@@ -8,6 +8,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from .email import imap, inbound
 from .models import Attachment, SupportRequest
 from .requests import timed
 from .sla import sweep
@@ -65,3 +66,26 @@ def sweep_sla() -> int:
     """Reminders at SLA_REMINDER_SHARE of a paid plan's target, escalations at its breach;
     each at most once (see `helpdesk.sweep.sweep`)."""
     return sweep.sweep()
+
+
+# The email channel ------------------------------------------------------------------------
+
+@shared_task(acks_late=True)
+def process_inbound_email(inbound_email_id: int) -> bool:
+    """Process one stored email; a repeated task finds it processed and does nothing."""
+    return inbound.process_stored_message(inbound_email_id)
+
+
+@shared_task
+def requeue_inbound_emails() -> int:
+    """Hand out again the stored emails still waiting after INBOUND_EMAIL_REQUEUE_AFTER (the
+    broker was down when they came, or a worker died with them)."""
+    return inbound.requeue_unprocessed(timezone.now() - settings.INBOUND_EMAIL_REQUEUE_AFTER)
+
+
+@shared_task
+def poll_inbound_mailbox() -> int:
+    """Store the new messages of the IMAP mailbox (off without IMAP_URL)."""
+    if not settings.IMAP_URL:
+        return 0
+    return imap.poll()

@@ -3,11 +3,14 @@ from django.urls import path
 
 from accounts.workspace import portal_paths
 
+from .email import webhooks
 from .requests import portal
 from .rules import views
 from .sla.portal import AuthorisedContactsView
 
 urlpatterns = [
+    # Posts of the email provider (django-anymail checks them); 404 unless configured.
+    path("email/inbound/<str:provider>/", webhooks.inbound_webhook, name="email-inbound"),
     path("rules/", views.rules, name="rules"),
     path("rules/<str:version>/", views.rules_version, name="rules-version"),
     # A company's page only: home users have no authorised contacts.

@@ -1,5 +1,21 @@
+from email.utils import make_msgid, parseaddr
+
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+def message_id_domain() -> str:
+    """The domain of the sender's address: Message-IDs are made under it (never looked up
+    in DNS, as `make_msgid` would do without one)."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2]
+    return domain.strip().lower() or "localhost"
+
+
+def new_message_id() -> str:
+    """A Message-ID fixed when the row is written, so every try sends the same one and
+    replies can name it in In-Reply-To."""
+    return make_msgid(domain=message_id_domain())
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -34,6 +50,12 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     queued_at = models.DateTimeField(_("last queued"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # Threading (`notifications.threading`): the emails of one thread key refer to each
+    # other with In-Reply-To and References; `headers` are put on the message as they are.
+    message_id = models.CharField(_("Message-ID"), max_length=255, default=new_message_id,
+                                  blank=True)
+    thread = models.CharField(_("thread"), max_length=100, blank=True)
+    headers = models.JSONField(_("extra headers"), default=dict, blank=True)
 
     objects = NotificationQuerySet.as_manager()
 
@@ -47,6 +69,8 @@ class Notification(models.Model):
                 name="notification_pending_idx",
                 condition=models.Q(status="pending"),
             ),
+            models.Index(fields=["thread", "id"], name="notification_thread_idx",
+                         condition=~models.Q(thread="")),
         ]
 
     def __str__(self):

@@ -7,19 +7,23 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Notification
+from .threading import apply_headers
 
 logger = logging.getLogger(__name__)
 
 
-def notify(to: str, template: str, context: dict, language: str = "en") -> Notification:
+def notify(to: str, template: str, context: dict, language: str = "en", *, thread: str = "",
+           headers: dict | None = None) -> Notification:
     """Queue the email `template` to `to`, rendered in `language` when it is sent.
 
     `context` must be JSON: ids, strings and numbers, never model instances. The row is
     written in the caller's transaction, so the email exists exactly when the change does.
+    The emails of one `thread` key are threaded together; `headers` (strings) are put on
+    the message as given (see `notifications.threading`).
     """
     notification = Notification.objects.create(
         to=to, template=template, context=context, language=language or "en",
-        queued_at=timezone.now(),
+        queued_at=timezone.now(), thread=thread, headers=headers or {},
     )
     _enqueue_after_commit(notification.pk)
     return notification
@@ -111,7 +115,7 @@ def deliver(notification_id: int) -> bool:
             return False
         notification.attempts += 1
         try:
-            message = render(notification)
+            message = apply_headers(render(notification), notification)
         except Exception as exc:
             logger.exception("Notification %s cannot be rendered", notification_id)
             notification.status = Notification.Status.FAILED

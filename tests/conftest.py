@@ -10,6 +10,7 @@ from django.conf import settings
 
 REQUIRE_ALL_TESTS = os.environ.get("REQUIRE_ALL_TESTS") == "1"
 CHROMIUM = "/usr/bin/chromium"
+DOVECOT = "/usr/sbin/dovecot"
 
 
 @cache
@@ -39,11 +40,13 @@ def _missing(marker: str) -> str | None:
             return "needs redis-server on PATH to start a private broker"
     elif marker == "browser" and not os.path.exists(CHROMIUM):
         return f"needs Debian's chromium at {CHROMIUM}"
+    elif marker == "imap" and not os.path.exists(DOVECOT):
+        return f"needs Debian's dovecot-imapd ({DOVECOT}) to start a private IMAP server"
     return None
 
 
 def pytest_runtest_setup(item):
-    for marker in ("postgres", "redis", "worker", "browser"):
+    for marker in ("postgres", "redis", "worker", "browser", "imap"):
         if item.get_closest_marker(marker) and (reason := _missing(marker)):
             if REQUIRE_ALL_TESTS:
                 pytest.fail(f"REQUIRE_ALL_TESTS=1 but this test {reason}", pytrace=False)
@@ -165,3 +168,39 @@ def race():
         return results
 
     return run
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server (aiosmtpd) on a free local port, with the SMTP email backend
+    pointed at it; `smtp_server.messages` holds each received message, parsed from the
+    bytes that came over the wire."""
+    import socket
+    from email import message_from_bytes, policy
+
+    from aiosmtpd.controller import Controller
+
+    class Collector:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            message = message_from_bytes(envelope.original_content, policy=policy.default)
+            message.envelope_recipients = list(envelope.rcpt_tos)
+            self.messages.append(message)
+            return "250 Message accepted for delivery"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    collector = Collector()
+    controller = Controller(collector, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    try:
+        yield collector
+    finally:
+        controller.stop()

@@ -190,6 +190,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "helpdesk.tasks.purge_expired_samples",
         "schedule": crontab(hour=4, minute=7),
     },
+    "helpdesk-requeue-inbound-email": {
+        "task": "helpdesk.tasks.requeue_inbound_emails",
+        "schedule": timedelta(minutes=2),
+    },
     "feedback-send-post-resolution": {
         "task": "feedback.tasks.send_post_resolution_requests",
         "schedule": timedelta(minutes=15),
@@ -316,6 +320,35 @@ NOTIFICATION_MAX_ATTEMPTS = 6
 # A temporary mail failure is tried again after 30 s, 60 s, 120 s ... (capped at an hour).
 NOTIFICATION_RETRY_BASE_SECONDS = env.float("NOTIFICATION_RETRY_BASE_SECONDS", default=30)
 NOTIFICATION_RETENTION_DAYS = env.int("NOTIFICATION_RETENTION_DAYS", default=90)
+
+# The email channel (helpdesk.email) ----------------------------------------------------
+# Every email about a request has a reply address <local>+<token>@INBOUND_EMAIL_DOMAIN;
+# new mail goes to <local>@INBOUND_EMAIL_DOMAIN. The default, under the reserved .localhost,
+# makes both work in development without ever reaching anyone.
+INBOUND_EMAIL_DOMAIN = env.str("INBOUND_EMAIL_DOMAIN", default="reply.localhost").lower()
+INBOUND_EMAIL_LOCAL_PART = env.str("INBOUND_EMAIL_LOCAL_PART", default="support").lower()
+# Larger messages keep only their header (the attachment limit plus base64's third).
+INBOUND_EMAIL_MAX_BYTES = env.int("INBOUND_EMAIL_MAX_BYTES",
+                                  default=ATTACHMENT_MAX_BYTES * 4 // 3 + 1024 * 1024)
+# Messages one sender may send in an hour; more are recorded and ignored.
+INBOUND_EMAIL_SENDER_LIMIT = env.int("INBOUND_EMAIL_SENDER_LIMIT", default=30)
+INBOUND_EMAIL_REQUEUE_AFTER = timedelta(minutes=2)
+# IMAP polling: imaps://user:password@host:993/INBOX; off when empty.
+IMAP_URL = env.str("IMAP_URL", default="")
+IMAP_PROCESSED_FOLDER = env.str("IMAP_PROCESSED_FOLDER", default="Processed")
+IMAP_CA_FILE = env.str("IMAP_CA_FILE", default="")
+IMAP_POLL_SECONDS = env.int("IMAP_POLL_SECONDS", default=60)
+if IMAP_URL:
+    CELERY_BEAT_SCHEDULE["helpdesk-poll-inbound-mailbox"] = {
+        "task": "helpdesk.tasks.poll_inbound_mailbox",
+        "schedule": timedelta(seconds=IMAP_POLL_SECONDS),
+    }
+# Inbound webhooks of an email provider, through django-anymail: the provider's name
+# (mailgun, postmark, sendgrid, mailjet, sparkpost, postal), the user:password the provider
+# posts with (HTTP basic auth), and the provider's signing key where it signs its posts.
+INBOUND_EMAIL_PROVIDER = env.str("INBOUND_EMAIL_PROVIDER", default="").lower()
+INBOUND_EMAIL_WEBHOOK_SECRET = env.str("INBOUND_EMAIL_WEBHOOK_SECRET", default="")
+INBOUND_EMAIL_SIGNING_KEY = env.str("INBOUND_EMAIL_SIGNING_KEY", default="")
 
 # Feedback (clause 6.3) ------------------------------------------------------------
 # The post-resolution survey goes this long after a request is resolved, with one reminder

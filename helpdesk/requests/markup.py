@@ -5,6 +5,8 @@ HTML becomes visible text), and the result still goes through nh3 with a small a
 a mistake in one layer is caught by the other.
 """
 
+import threading
+
 import markdown
 import nh3
 
@@ -16,16 +18,28 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
+_local = threading.local()
+
+
 def _markdown() -> markdown.Markdown:
-    md = markdown.Markdown(extensions=["nl2br", "sane_lists", "fenced_code"],
-                           output_format="html")
-    md.preprocessors.deregister("html_block")
-    md.inlinePatterns.deregister("html")
+    """One converter per thread (a converter keeps state while it works): building one
+    costs several times what converting a message does."""
+    md = getattr(_local, "markdown", None)
+    if md is None:
+        md = markdown.Markdown(extensions=["nl2br", "sane_lists", "fenced_code"],
+                               output_format="html")
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+        _local.markdown = md
     return md
 
 
 def render(text: str) -> str:
-    html = _markdown().convert(text or "")
+    md = _markdown()
+    try:
+        html = md.convert(text or "")
+    finally:
+        md.reset()
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

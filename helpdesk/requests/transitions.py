@@ -12,11 +12,14 @@ from accounts import access
 from accounts.errors import DomainError
 from notifications.services import notify
 
+from ..email.outbound import customer_email
 from . import markup
 from .models import Message, Priority, SupportRequest, TimelineEvent
 
 Status = SupportRequest.Status
 Kind = TimelineEvent.Kind
+# Emails a timer sends, not a person's action (RFC 3834 auto-generated).
+AUTOMATIC_TEMPLATES = frozenset({"request_reminder"})
 MAX_BODY = 20000
 MAX_SUBJECT = 200
 
@@ -48,7 +51,9 @@ def in_customer_language(support_request: SupportRequest):
 def notify_customer(support_request: SupportRequest, template: str, **extra) -> None:
     """The email to the customer, in their language. Its context is JSON (strings, ids) and
     never holds an internal note: callers pass only public text. It carries the id of the
-    rule set the request was filed under, which the email cites its clauses under."""
+    rule set the request was filed under, which the email cites its clauses under. It is
+    threaded with the request's other emails to the customer, whose answer to its reply
+    address comes back to the request (`helpdesk.email`)."""
     customer = support_request.customer
     if customer is None or not customer.is_active or customer.erased_at is not None:
         return
@@ -59,7 +64,8 @@ def notify_customer(support_request: SupportRequest, template: str, **extra) -> 
         "name": customer.get_short_name(),
         "rule_set": support_request.rule_set_id,
         **extra,
-    }, language=customer.language)
+    }, language=customer.language, **customer_email(
+        support_request.pk, customer.pk, automatic=template in AUTOMATIC_TEMPLATES))
 
 
 def _text(value, field: str) -> str:

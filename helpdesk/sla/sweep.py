@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from accounts import access
 from notifications.services import notify
 
+from ..email.outbound import staff_email
 from ..requests.models import Priority, SupportRequest, TimelineEvent
 from .clock import (
     clock_of,
@@ -174,7 +175,7 @@ def _announce(sr, target, kind, due, now, fields, supervisors) -> TimelineEvent:
             "queue": sr.queue.name if sr.queue_id else "",
             "url": url,
             "name": user.get_short_name(),
-        }, language=user.language)
+        }, language=user.language, **staff_email(sr.pk, user.pk))
     return TimelineEvent(
         request=sr, kind=Kind.ESCALATED if escalation else Kind.SLA_REMINDER,
         is_internal=True, created_at=now,

@@ -187,7 +187,11 @@ def test_bench_with_zero_budgets_fails_every_budget_in_one_json_object(seeded, t
     assert dispatch["ok"] is False and "feedback_dispatch" in failed
     assert dispatch["requests"] == dispatch["queued"] == 20
     assert dispatch["x_calibration"] > 0
-    assert "no inbound email processing" in report["inbound_email"]["skipped"]
+    inbound = report["inbound_email"]
+    assert inbound["ok"] is False and "inbound_email" in failed
+    assert inbound["stored"] == inbound["processed"] == inbound["messages"] == 50
+    assert inbound["outcomes"] == {"accepted": 50}, inbound  # every reply reached a request
+    assert inbound["x_calibration"] > 0
     assert set(report["explain"]) == {"sweep", "dispatch"}
     assert report["explain"]["dispatch"]["plans"], "the dispatch query was explained"
 
@@ -223,6 +227,7 @@ def test_bench_with_generous_budgets_runs_the_peer_and_compares(seeded, tmp_path
     assert json.loads((saved.parent / "peer-result.json").read_text()) == PEER_RESULT
     for entry in report["timings"].values():
         assert entry["ok"] is True
+    assert report["inbound_email"]["ok"] is True
     assert report["vs_peer"]["ok"] is True
     assert report["vs_peer"]["peer"]["source"].endswith("run right before")
     assert set(report["growth"]["pages"]) == set(TIMED)

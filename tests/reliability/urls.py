@@ -22,6 +22,8 @@ PUBLIC = {
     "are its own single-use credentials; tests/reliability/test_links.py",
     "admin/": "the staff admin: customers are sent to their portal, never shown an object "
     "(tests/accounts/test_login.py, tests/helpdesk/test_admin.py)",
+    "email/inbound/": "the email provider's webhook: HTTP basic auth and the provider's "
+    "signature are the credential; tests/helpdesk/email/test_transports.py",
     "api/schema/": "the public API description",
     "api/docs/": "the public API description",
 }
