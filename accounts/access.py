@@ -45,12 +45,13 @@ def _is_signed_in(user) -> bool:
 
 
 def _group_names(user) -> frozenset[str]:
-    """The user's group names, read once per user object (one request's `request.user`)."""
-    names = getattr(user, "_access_group_names", None)
-    if names is None:
-        names = frozenset(user.groups.values_list("name", flat=True))
-        user._access_group_names = names
-    return names
+    """The user's group names, read once per user object (one request's `request.user`),
+    with their permissions (`accounts.backends.load_identity`)."""
+    if getattr(user, "_access_group_names", None) is None:
+        from .backends import load_identity
+
+        load_identity(user)
+    return user._access_group_names
 
 
 def has_second_factor(user) -> bool:

@@ -19,7 +19,8 @@ BENCH_SQLITE_NAME = "bench.sqlite3"
 BENCH_DOMAIN = "bench.example"
 META_ACTION = "bench.seeded"
 # Bumped when the shape of the data set changes, so an older bench database is re-seeded.
-DATASET_VERSION = 2
+# 3: the staff search's documents (helpdesk.requests.search) are built after the bulk load.
+DATASET_VERSION = 3
 
 
 class NotABenchDatabase(Exception):

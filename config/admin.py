@@ -19,6 +19,27 @@ class PortalAdminSite(admin.AdminSite):
     site_header = gettext_lazy("Support desk")
     site_title = gettext_lazy("Support desk")
     index_title = gettext_lazy("Dashboard")
+    # The desk's own links in the header (templates/admin/base_site.html) leave the page's
+    # width to the work list.
+    enable_nav_sidebar = False
+    # The sections of the app list in the order staff use them; the others follow by name.
+    APP_ORDER = ("helpdesk", "feedback", "licensing", "accounts")
+
+    def get_app_list(self, request, app_label=None):
+        apps = super().get_app_list(request, app_label)
+        if app_label is not None:
+            return apps
+        by_label = {app["app_label"]: app for app in apps}
+        # allauth's "account" app is called "Accounts" too: its email addresses join ours,
+        # so the list has one Accounts section.
+        addresses = by_label.get("account")
+        if addresses is not None and "accounts" in by_label:
+            merged = by_label["accounts"]["models"] + addresses["models"]
+            by_label["accounts"]["models"] = sorted(merged, key=lambda m: str(m["name"]))
+            apps = [app for app in apps if app is not addresses]
+        order = {label: i for i, label in enumerate(self.APP_ORDER)}
+        return sorted(apps, key=lambda app: (order.get(app["app_label"], len(order)),
+                                             str(app["name"])))
 
     def has_permission(self, request) -> bool:
         """The support desk is for agents and supervisors (`accounts.access`): the staff

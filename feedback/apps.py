@@ -17,9 +17,9 @@ class FeedbackConfig(AppConfig):
             add_panel,
             grant_staff,
         )
-        from helpdesk.slots import REQUEST_ACTIONS, STAFF_REQUEST_PANELS
+        from helpdesk.slots import REQUEST_ACTIONS, STAFF_REPORTS, STAFF_REQUEST_PANELS
 
-        from . import answering
+        from . import answering, reports
 
         add_link(WORKSPACE_NAV, Link("feedback", _("Feedback"), "feedback:section", order=50))
         # Feedback on support's work, about a registered request (7.1, 7.2): offered once
@@ -33,6 +33,9 @@ class FeedbackConfig(AppConfig):
             "feedback", "admin/feedback/includes/request_feedback.html",
             lambda request, workspace, support_request: {
                 "feedback": answering.feedback_for_request(support_request)}))
+        add_panel(STAFF_REPORTS, Panel(
+            "csat_per_agent", "admin/feedback/includes/csat_per_agent.html",
+            reports.csat_per_agent_panel))
         grant_staff(
             agents={},
             supervisors={"feedback.survey": WORK, "feedback.question": WORK,

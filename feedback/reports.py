@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Segment
 
-from .models import FeedbackResponse
+from .models import FeedbackResponse, Survey
 
 
 @dataclass
@@ -201,6 +201,17 @@ def chart(rows: list[Row], measure: str) -> dict:
     return {"measure": measure, "title": title, "low": low, "high": high, "bars": bars,
             "width": CHART_WIDTH, "height": CHART_HEIGHT + 2 * PAD + 16,
             "label_y": CHART_HEIGHT + 2 * PAD + 12, "zero_y": round(zero_y, 1)}
+
+
+def csat_per_agent_panel(request, workspace, period) -> dict | None:
+    """Satisfaction per agent for the staff's response-time report (the helpdesk's
+    `staff.reports` slot), over answers given in the report's period; None for staff who
+    may not read survey results."""
+    if not request.user.has_perm("feedback.view_feedbackresponse"):
+        return None
+    start, end = period["start"], period["end"]
+    rows = by_dimension("agent", start, end, Survey.POST_RESOLUTION)
+    return {"rows": rows, "chart": chart(rows, "csat"), "start": start, "end": end}
 
 
 # CSV ------------------------------------------------------------------------------------

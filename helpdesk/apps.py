@@ -69,6 +69,7 @@ class HelpdeskConfig(AppConfig):
                 "helpdesk.selfhelpresource": READ,
                 "helpdesk.inboundemail": READ,
                 "helpdesk.replyaddressrevocation": READ,
+                "helpdesk.replytemplate": READ,
                 **{f"helpdesk.{model}": READ for model in calendars + rules},
             },
             supervisors={
@@ -79,6 +80,7 @@ class HelpdeskConfig(AppConfig):
                 "helpdesk.authorisedcontact": ALL,
                 "helpdesk.slanotice": READ,
                 "helpdesk.inboundemail": WORK,
+                "helpdesk.replytemplate": ALL,
                 **{f"helpdesk.{model}": ALL for model in calendars + rules},
             },
         )

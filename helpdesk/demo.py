@@ -28,6 +28,7 @@ from .models import (
     Priority,
     Queue,
     QueueRoute,
+    ReplyTemplate,
     RuleSet,
     SelfHelpResource,
     SlaTarget,
@@ -167,6 +168,85 @@ def _self_help() -> None:
         )
 
 
+# Reply templates agents use every day: code, (name, Malay name), category, clause, action,
+# English text, Malay text. Made once: staff edits stay, and nothing else is touched.
+REPLY_TEMPLATES = [
+    ("demo-ask-for-logs", ("Ask for trace logs", "Minta log jejak"), None, "",
+     ReplyTemplate.Action.REQUEST_INFORMATION,
+     "Hello {customer_name},\n\nThank you for your request {reference}. To find out what goes "
+     "wrong in {product} {version}, we need the application's trace logs:\n\n"
+     "1. Open the application's settings and turn on tracing (Support > Traces).\n"
+     "2. Make the problem happen once more.\n"
+     "3. Turn tracing off and attach the trace files to your reply here.\n\n"
+     "Our support hours for you: {support_hours}.\n\nKind regards,\n{agent_name}",
+     "Salam sejahtera {customer_name},\n\nTerima kasih atas permintaan anda {reference}. "
+     "Untuk mengetahui punca masalah pada {product} {version}, kami memerlukan log jejak "
+     "aplikasi:\n\n"
+     "1. Buka tetapan aplikasi dan hidupkan jejak (Sokongan > Jejak).\n"
+     "2. Ulangi masalah tersebut sekali lagi.\n"
+     "3. Matikan jejak dan lampirkan fail jejak pada balasan anda di sini.\n\n"
+     "Waktu sokongan kami untuk anda: {support_hours}.\n\nSalam hormat,\n{agent_name}"),
+    ("demo-false-positive-received", ("False positive: file received",
+                                      "Positif palsu: fail diterima"),
+     "false_positive", "", ReplyTemplate.Action.REPLY,
+     "Hello {customer_name},\n\nWe have received the file you sent with {reference} and "
+     "passed it to our virus lab. If the detection is a false positive, it is removed in a "
+     "coming database update, and we will tell you here.\n\nUntil then, if you trust the "
+     "file's source, you can add it to the exclusions of {product}.\n\n"
+     "Kind regards,\n{agent_name}",
+     "Salam sejahtera {customer_name},\n\nKami telah menerima fail yang anda hantar bersama "
+     "{reference} dan menyerahkannya kepada makmal virus kami. Jika pengesanan itu positif "
+     "palsu, ia akan dibuang dalam kemas kini pangkalan data yang akan datang, dan kami akan "
+     "memaklumkan anda di sini.\n\nSementara itu, jika anda mempercayai sumber fail "
+     "tersebut, anda boleh menambahnya pada senarai pengecualian {product}.\n\n"
+     "Salam hormat,\n{agent_name}"),
+    ("demo-not-covered-remote-session", ("Not covered: remote session (Professional "
+                                         "Services)",
+                                         "Tidak diliputi: sesi jauh (Perkhidmatan "
+                                         "Profesional)"),
+     None, "4.2.5", ReplyTemplate.Action.REJECT,
+     "Hello {customer_name},\n\nOn-site and remote support sessions are not covered by "
+     "Standard Support (clause {clause}: {clause_link}). They can be bought within Kaspersky "
+     "Professional Services: you can ask for a quote from your portal.\n\nFor anything "
+     "Standard Support covers, file a new request and we will gladly help.\n\n"
+     "Kind regards,\n{agent_name}",
+     "Salam sejahtera {customer_name},\n\nSesi Sokongan Tapak dan Sokongan Jauh tidak "
+     "diliputi oleh Sokongan Standard (fasal {clause}: {clause_link}). Sesi ini boleh dibeli "
+     "dalam Perkhidmatan Profesional Kaspersky: anda boleh meminta sebut harga daripada "
+     "portal anda.\n\nUntuk perkara yang diliputi oleh Sokongan Standard, sila hantar "
+     "permintaan baharu dan kami sedia membantu.\n\nSalam hormat,\n{agent_name}"),
+    ("demo-version-end-of-support", ("Version no longer supported (support extension)",
+                                     "Versi tidak lagi disokong (pembaharuan sokongan)"),
+     None, "4.3.2", ReplyTemplate.Action.REJECT,
+     "Hello {customer_name},\n\n{product} {version} is no longer supported (clause {clause}: "
+     "{clause_link}), so we cannot work on {reference} for this version. Please update to a "
+     "supported version: with a valid licence the update is free, and most problems of "
+     "older versions are fixed in the newer ones.\n\nIf you need to stay on this version, "
+     "a support extension can be bought on request: you can ask for a quote from your "
+     "portal.\n\nKind regards,\n{agent_name}",
+     "Salam sejahtera {customer_name},\n\n{product} {version} tidak lagi disokong (fasal "
+     "{clause}: {clause_link}), jadi kami tidak dapat menangani {reference} untuk versi ini. "
+     "Sila kemas kini kepada versi yang disokong: dengan Lesen yang sah kemas kini adalah "
+     "percuma, dan kebanyakan masalah versi lama telah dibaiki dalam versi yang lebih "
+     "baharu.\n\nJika anda perlu kekal pada versi ini, pembaharuan sokongan boleh dibeli "
+     "atas permintaan: anda boleh meminta sebut harga daripada portal anda.\n\n"
+     "Salam hormat,\n{agent_name}"),
+]
+
+
+def _reply_templates() -> int:
+    made = 0
+    for position, (code, (name, name_ms), category, clause, action, body, body_ms) in \
+            enumerate(REPLY_TEMPLATES):
+        _template, created = ReplyTemplate.objects.get_or_create(code=code, defaults={
+            "name": name, "name_ms": name_ms, "body": body, "body_ms": body_ms,
+            "action": action, "clause": clause, "position": (position + 1) * 10,
+            "category": RequestCategory.objects.filter(code=category).first()
+            if category else None})
+        made += created
+    return made
+
+
 def seed(demo: dict, out) -> None:
     # The shipped rules only when none are in force yet: reloading them would undo what
     # staff edited (new versions of the files are loaded with `load_rules`).
@@ -182,6 +262,7 @@ def seed(demo: dict, out) -> None:
     demo.update(agent=agent)
     calendars_made = _calendars()
     _self_help()
+    templates_made = _reply_templates()
     # Every Premium Support tier answers on the same targets; the tiers differ in their
     # yearly allowance and contacts.
     for plan in [demo.get("premium_plan"), *demo.get("premium_tiers", {}).values()]:
@@ -293,5 +374,6 @@ def seed(demo: dict, out) -> None:
     backfilled = sweep.backfill(
         SupportRequest.objects.filter(pk__in=[r.pk for r in demo_requests]))
     out(f"Helpdesk: queues, agent@example.com (group {AGENTS}), {calendars_made} new support "
-        f"calendars, Premium Support targets, {made} new demo requests"
+        f"calendars, {templates_made} new reply templates, Premium Support targets, {made} new "
+        f"demo requests"
         f"{f', due times for {backfilled} older ones' if backfilled else ''}.")

@@ -1,6 +1,7 @@
 """The helpdesk's models, one module per capability; Django looks for them here."""
 
 from .email.models import InboundEmail, ReplyAddressRevocation
+from .replies.models import ReplyTemplate
 from .requests.models import (
     Attachment,
     Message,
@@ -13,6 +14,7 @@ from .requests.models import (
     TimelineEvent,
     UtilityRequest,
 )
+from .requests.search import SearchDocument
 from .rules.models import Clause, RuleSet
 from .selfhelp.models import SelfHelpResource
 from .sla.models import (
@@ -27,6 +29,7 @@ from .sla.models import (
 __all__ = [
     "Attachment", "AuthorisedContact", "CalendarException", "Clause", "InboundEmail",
     "Message", "NoGuaranteeFlag", "OpeningHours", "Priority", "Queue", "QueueRoute",
-    "ReferenceCounter", "ReplyAddressRevocation", "RuleSet", "SelfHelpResource", "SlaNotice",
-    "SlaTarget", "SupportCalendar", "SupportRequest", "TimelineEvent", "UtilityRequest",
+    "ReferenceCounter", "ReplyAddressRevocation", "ReplyTemplate", "RuleSet",
+    "SearchDocument", "SelfHelpResource", "SlaNotice", "SlaTarget", "SupportCalendar",
+    "SupportRequest", "TimelineEvent", "UtilityRequest",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -39,6 +40,67 @@ def holder_workspace(licence: Licence, by) -> Workspace | None:
 def require_staff(user) -> None:
     if not access.is_agent(user):
         raise NotAllowed(_("Only support staff may do this."))
+
+
+PARTIAL_KEY_MIN = 8
+KEY_LOOKUPS_PER_WINDOW = 60
+KEY_LOOKUP_WINDOW_SECONDS = 10 * 60
+KEY_LOOKUP_RESULTS = 50
+RECOVERY_CATEGORY = "licence_recovery"
+
+
+def find_licences_by_key(raw: str, *, by, request=None, within=None) -> list[Licence]:
+    """The one audited look-up of licences by activation code, for staff (4.1.3).
+
+    A whole key is looked up anywhere; a partial one (at least PARTIAL_KEY_MIN letters and
+    digits) only inside a licence-recovery request, given as `within`. Every look-up is
+    audited (at most one row a minute per person and key, repeats counted) with the last
+    five characters typed, never the key; a person making too many is refused for a while.
+    Callers show the licences' masked keys only.
+    """
+    require_staff(by)
+    text = str(raw or "").strip()[:64]
+    compact = "".join(ch for ch in text.upper() if ch.isalnum())
+    try:
+        key, partial = normalize_key(text), False
+    except ValidationError:
+        key, partial = None, True
+    if partial and (within is None or within.category.code != RECOVERY_CATEGORY):
+        raise DomainError(_("Type the whole activation code. A partial code can only be "
+                            "looked up from a licence-recovery request (clause 4.1.3)."),
+                          field="code", code="partial_key")
+    if partial and (len(compact) < PARTIAL_KEY_MIN or not compact.isascii()):
+        raise DomainError(_("Type at least %(count)d letters and digits of the activation "
+                            "code.") % {"count": PARTIAL_KEY_MIN}, field="code",
+                          code="partial_key")
+    _count_key_lookup(by)
+    licences = Licence.objects.select_related("product", "plan", "company", "home_user").order_by(
+        "-expires_on", "pk")
+    if partial:
+        groups = [group for group in text.upper().split("-") if group]
+        needle = "-".join(groups) if len(groups) > 1 else compact
+        found = list(licences.filter(key__contains=needle)[:KEY_LOOKUP_RESULTS])
+    else:
+        found = list(licences.filter(key=key))
+    audit.record_repeatable(
+        "licence.key_lookup", key=f"{by.pk}:{compact[-5:]}", actor=by, request=request,
+        key_ends_with=compact[-5:], partial=partial, found=len(found),
+        within=getattr(within, "reference", None))
+    return found
+
+
+def _count_key_lookup(user) -> None:
+    bucket = f"licensing:key-lookups:{user.pk}"
+    if cache.add(bucket, 1, timeout=KEY_LOOKUP_WINDOW_SECONDS):
+        return
+    try:
+        count = cache.incr(bucket)
+    except ValueError:  # the window ended in between
+        cache.set(bucket, 1, timeout=KEY_LOOKUP_WINDOW_SECONDS)
+        return
+    if count > KEY_LOOKUPS_PER_WINDOW:
+        raise RateLimited(_("Too many activation codes looked up; try again in a few "
+                            "minutes."), retry_after=KEY_LOOKUP_WINDOW_SECONDS, field="code")
 
 
 

@@ -1,111 +1,55 @@
-"""The support desk in the Django admin: the request list and the request's work page.
+"""The support desk in the Django admin: the work list, the request's work page, bulk
+actions, reports and phone intake.
 
 Nothing here changes a request by itself: the reply box, the work forms on the change page
 and the list actions each call one service function of `helpdesk.requests`, and report
-its refusal with `message_user`. Status, due times and the timeline are read-only.
+its refusal with `message_user`. Status, due times and the timeline are read-only. What the
+work page reads is in `staffpage`, the list's filters in `admin_filters`, its bulk actions
+in `admin_bulk`.
 """
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.translation import gettext, ngettext
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts import access
 from accounts.admin_base import VisibleRowsAdmin
 from accounts.errors import DomainError
 from accounts.forms import add_domain_error
-from accounts.models import Company
-from licensing import intake
+from accounts.models import Membership
 from licensing.eligibility import Refused
-from licensing.keys import normalize_key
-from licensing.models import OperatingSystem, Product, RequestCategory, SupportPlan
+from licensing.models import SupportPlan
 
 from ..sla.admin import SlaStateFilter
-from . import files, filing, lifecycle, permissions, service_level
-from .files import file_response
-from .models import (
-    NoGuaranteeFlag,
-    Priority,
-    Queue,
-    QueueRoute,
-    SupportRequest,
-    TimelineEvent,
+from . import files, filing, lifecycle, markup, reports, service_level, staffpage
+from .admin_bulk import BulkActionsMixin, PriorityForm
+from .admin_filters import (
+    NOT_FILTERS,
+    AssigneeFilter,
+    CodeFilter,
+    CompanyFilter,
+    CustomerFilter,
+    QueueFilter,
+    StatusFilter,
+    WorkFilter,
 )
-from .transitions import MAX_BODY, MAX_SUBJECT
+from .admin_intake import IntakeForm
+from .admin_list import WorkListMixin
+from .admin_workpage import WorkPageMixin
+from .files import file_response
+from .models import NoGuaranteeFlag, Priority, Queue, QueueRoute, SupportRequest
+from .transitions import MAX_BODY
 
-CONVERSATION_CAP = 50
-TIMELINE_CAP = 100
 Status = SupportRequest.Status
-
-
-# List filters -----------------------------------------------------------------------------
-
-class StatusFilter(admin.SimpleListFilter):
-    title = _("status")
-    parameter_name = "status"
-
-    def lookups(self, request, model_admin):
-        return [("active", _("Active (new, open, waiting)")), ("working", _("New or open")),
-                *Status.choices]
-
-    def queryset(self, request, queryset):
-        if self.value() == "active":
-            return queryset.filter(status__in=SupportRequest.ACTIVE_STATUSES)
-        if self.value() == "working":
-            return queryset.filter(status__in=[Status.NEW, Status.OPEN])
-        if self.value() in Status.values:
-            return queryset.filter(status=self.value())
-        return queryset
-
-
-class QueueFilter(admin.SimpleListFilter):
-    title = _("queue")
-    parameter_name = "queue"
-
-    def lookups(self, request, model_admin):
-        return [("mine", _("My queues")), ("none", _("No queue")),
-                *[(str(q.pk), q.name) for q in Queue.objects.order_by("name")]]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value == "mine":
-            return queryset.filter(queue__in=_my_queues(request.user))
-        if value == "none":
-            return queryset.filter(queue__isnull=True)
-        if value and value.isdigit():
-            return queryset.filter(queue_id=int(value))
-        return queryset
-
-
-class AssigneeFilter(admin.SimpleListFilter):
-    title = _("assignee")
-    parameter_name = "assigned"
-
-    def lookups(self, request, model_admin):
-        agents = access.agents().order_by("email")
-        return [("me", _("Me")), ("none", _("Nobody")),
-                *[(str(u.pk), u.email) for u in agents]]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value == "me":
-            return queryset.filter(assignee=request.user)
-        if value == "none":
-            return queryset.filter(assignee__isnull=True)
-        if value and value.isdigit():
-            return queryset.filter(assignee_id=int(value))
-        return queryset
-
-
-def _my_queues(user):
-    return Queue.objects.filter(Q(agents=user) | Q(supervisors=user)).values("pk")
 
 
 # Work forms on the change page ---------------------------------------------------------------
@@ -153,9 +97,10 @@ class RejectForm(forms.Form):
                              widget=forms.Textarea(attrs={"rows": 3}),
                              max_length=MAX_BODY)
 
-    def __init__(self, *args, support_request=None, **kwargs):
+    def __init__(self, *args, support_request=None, clauses=None, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = lifecycle.rejection_clauses(support_request)
+        choices = clauses if clauses is not None else lifecycle.rejection_clauses(
+            support_request)
         self.fields["clause"].choices = choices or [
             (c, c) for c in [f"4.2.{n}" for n in range(1, 15)]
             + ["4.3.1", "4.3.2", "4.5a", "4.5b"]]
@@ -178,12 +123,6 @@ class EmptyForm(forms.Form):
 class PlanForm(forms.Form):
     plan = forms.ModelChoiceField(label=_("Support plan"), queryset=SupportPlan.objects.all(),
                                   help_text=_("Due times are computed again for the new plan."))
-
-
-class PriorityForm(forms.Form):
-    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices,
-                                 help_text=_("Due times are computed again for the new "
-                                             "priority."))
 
 
 def _do_assign_to_me(sr, form, user):
@@ -267,101 +206,66 @@ WORK_ACTIONS = {
 }
 
 
-# Phone intake --------------------------------------------------------------------------------
-
-class IntakeForm(forms.Form):
-    """Staff file a request for a customer on the phone, under the same rules and through
-    the same intake as the portal and the API (`filing.parse_request`)."""
-
-    customer = forms.EmailField(label=_("Customer's email"))
-    company = forms.ModelChoiceField(label=_("Company"), required=False,
-                                     queryset=Company.objects.all(),
-                                     help_text=_("Empty for the customer's home workspace."))
-    category = forms.CharField(label=_("Category"), required=False, widget=forms.Select)
-    product = forms.CharField(label=_("Product"), required=False, widget=forms.Select)
-    version = forms.CharField(label=_("Version"), required=False,
-                              max_length=intake.MAX_VERSION_LENGTH)
-    os = forms.CharField(label=_("Platform"), required=False, widget=forms.Select(
-        choices=[("", "---------"), *OperatingSystem.choices]))
-    os_version = forms.CharField(label=_("Platform version"), required=False,
-                                 max_length=intake.MAX_VERSION_LENGTH)
-    licence_key = forms.CharField(label=_("Activation code"), required=False,
-                                  max_length=intake.MAX_KEY_INPUT_LENGTH)
-    subject = forms.CharField(label=_("Subject"), required=False, max_length=MAX_SUBJECT)
-    description = forms.CharField(label=_("Description"), required=False,
-                                  widget=forms.Textarea, max_length=MAX_BODY)
-    priority = forms.CharField(label=_("Priority"), required=False, initial=Priority.NORMAL,
-                               widget=forms.Select(choices=Priority.choices))
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
-        self.intake = None
-        categories = list(RequestCategory.objects.listed().order_by("-in_scope", "position",
-                                                                    "code"))
-        products = list(Product.objects.listed().with_catalogue().order_by("name"))
-        self.catalogue = intake.Catalogue(user, products=products, categories=categories)
-        self.fields["category"].widget.choices = [("", "---------")] + [
-            (c.code, f"{c.clause} {c.localized_name}") for c in categories]
-        self.fields["product"].widget.choices = [("", "---------")] + [
-            (p.code, p.name) for p in products]
-
-    def clean_customer(self):
-        user = get_user_model().objects.filter(
-            email__iexact=self.cleaned_data["customer"].strip()).first()
-        if user is None:
-            raise forms.ValidationError(_("No user has this email address."))
-        return user
-
-    def clean(self):
-        data = super().clean()
-        if self.errors:
-            return data
-        try:
-            workspace = filing.customer_workspace(data["customer"], data.get("company"))
-            self.intake = filing.parse_request(data, workspace=workspace,
-                                               catalogue=self.catalogue)
-        except DomainError as exc:
-            add_domain_error(self, exc)
-        return data
+# Which work forms a request offers; an action not named here is offered on active requests.
+WORK_APPLIES = {
+    "assign_to_me": lambda sr, user: not sr.is_final and sr.assignee_id != user.pk,
+    "assign": lambda sr, user: not sr.is_final,
+    "flag": lambda sr, user: not sr.is_final,
+    "merge": lambda sr, user: sr.is_active or sr.status == Status.RESOLVED,
+    "close": lambda sr, user: sr.status in (Status.RESOLVED, Status.WAITING_ON_CUSTOMER),
+}
+def _applies(name, support_request, user) -> bool:
+    rule = WORK_APPLIES.get(name)
+    return rule(support_request, user) if rule else support_request.is_active
 
 
 # Admins ----------------------------------------------------------------------------------
 
 @admin.register(SupportRequest)
-class SupportRequestAdmin(VisibleRowsAdmin):
-    list_display = ["reference", "subject", "status", "priority", "customer_workspace",
-                    "segment", "plan", "category_code", "queue", "assignee", "created_at",
-                    "next_due", "resolution_due", "sla_state"]
-    list_display_links = ["reference", "subject"]
-    list_filter = [StatusFilter, QueueFilter, "segment", "plan", SlaStateFilter, AssigneeFilter,
-                   "category", "priority"]
-    search_fields = ["=reference", "=requester__email", "subject"]
-    search_help_text = _("A reference, the requester's email, an activation code, or words "
-                         "of the subject.")
-    list_select_related = ["company", "home_user", "requester", "category", "queue",
-                           "assignee", "plan"]
+class SupportRequestAdmin(WorkListMixin, WorkPageMixin, BulkActionsMixin, VisibleRowsAdmin):
+    list_display = ["request_cell", "subject_cell", "status_cell", "category_title",
+                    "queue_cell", "due_cell"]
+    list_display_links = None  # the reference in `request_cell` links to the work page
+    list_filter = [WorkFilter, CustomerFilter, CompanyFilter, CodeFilter, StatusFilter,
+                   QueueFilter, AssigneeFilter, SlaStateFilter, "priority", "plan", "category",
+                   "segment"]
+    # The search is `get_search_results`; naming a field shows the search box.
+    search_fields = ["subject"]
+    search_help_text = _("Words of the subject, the description or any message (internal "
+                         "notes too), a reference, a customer's email or a whole "
+                         "activation code.")
+    # Few joins: PostgreSQL plans a join of eight tables for longer than it reads a page.
+    # Queue names come from the queue filter's own list (`WorkListMixin`).
+    list_select_related = ["requester", "company", "assignee", "category"]
     list_per_page = 50
     show_full_result_count = False  # a second COUNT over a large table is not worth it
     ordering = ["-created_at", "-pk"]
-    actions = ["assign_to_me", "resolve_selected", "close_selected"]
+    actions = ["assign_to_me", "assign_selected", "move_to_queue", "change_priority",
+               "resolve_selected", "reject_selected", "close_selected"]
     change_form_template = "admin/helpdesk/supportrequest/change_form.html"
+    change_list_template = "admin/helpdesk/supportrequest/change_list.html"
     fieldsets = [
         (None, {"fields": ["reference", "status", "subject", "description_html", "priority",
                            "category", "queue", "assignee"]}),
         (_("Customer"), {"fields": ["requester", "filed_by", "customer_workspace", "segment",
-                                    "licence", "plan"]}),
-        (_("Product"), {"fields": ["product", "version", "os", "os_version"]}),
-        (_("Rules"), {"fields": ["rule_set", "decision", "rejection_clause", "close_reason",
-                                 "close_clause", "follows_up", "merged_into"]}),
-        (_("Milestones"), {"fields": ["created_at", "first_response_at", "last_staff_reply_at",
-                                      "last_customer_reply_at", "waiting_since", "reminded_at",
-                                      "resolved_at", "closed_at", "rejected_at"]}),
-        (_("Service level (paid plans)"), {"fields": [
+                                    "licence_text", "plan"]}),
+        (_("Product"), {"fields": ["product", "version_text", "os", "os_version"]}),
+        (_("Rules"), {"fields": ["rule_set", "decision_text", "rejection_clause",
+                                 "close_reason", "close_clause", "follows_up", "merged_into"]}),
+        (_("Milestones"), {"classes": ["collapse"], "fields": [
+            "created_at", "first_response_at", "last_staff_reply_at",
+            "last_customer_reply_at", "waiting_since", "reminded_at", "resolved_at",
+            "closed_at", "rejected_at"]}),
+        (_("Service level (paid plans)"), {"classes": ["collapse"], "fields": [
             "first_response_due", "next_response_due", "resolution_due", "sla_state",
             "escalated_at", "standard_reason", "sla_paused_at", "sla_paused_minutes",
             "sla_check_at"]}),
     ]
+
+    def changelist_view(self, request, extra_context=None):
+        mine = not set(request.GET) - NOT_FILTERS or request.GET.get("view") == WorkFilter.MINE
+        title = gettext("My work") if mine else gettext("Support requests")
+        return super().changelist_view(request, {"title": title, **(extra_context or {})})
 
     def get_readonly_fields(self, request, obj=None):
         # Every field: changes go through the work forms, which call the services.
@@ -371,7 +275,7 @@ class SupportRequestAdmin(VisibleRowsAdmin):
         return False  # requests are a record of what the rules allowed; close them instead
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related(*self.list_select_related)
+        return super().get_queryset(request).with_due()
 
     def get_object(self, request, object_id, from_field=None):
         """The request with everything its work page shows, read once per HTTP request (the
@@ -379,101 +283,67 @@ class SupportRequestAdmin(VisibleRowsAdmin):
         cached = getattr(request, "_support_request", None)
         if cached is not None and str(cached.pk) == str(object_id) and from_field is None:
             return cached
+        if from_field is not None:
+            return super().get_object(request, object_id, from_field)
+        user = request.user
+        role = Membership.objects.filter(company=OuterRef("company_id"),
+                                         user=OuterRef("requester_id")).values("role")[:1]
+        mine = Queue.objects.filter(pk=OuterRef("queue_id")).filter(
+            Q(agents=user) | Q(supervisors=user))
+        # What the page shows of each row. Rows that are rarely there (the follow-up, the
+        # merge, staff who filed on the phone) are read only when they are: a join each
+        # would cost PostgreSQL more time planning than reading.
         queryset = self.get_queryset(request).select_related(
-            "licence__product", "product", "version__product", "rule_set", "follows_up",
-            "merged_into", "filed_by",
-        )
+            "company", "requester", "category", "queue", "assignee", "plan", "licence",
+            "product", "version", "rule_set",
+        ).annotate(requester_role=Subquery(role), in_my_queue=Exists(mine))
         try:
-            obj = queryset.get(pk=self.model._meta.pk.to_python(object_id)) \
-                if from_field is None else super().get_object(request, object_id, from_field)
+            obj = queryset.get(pk=self.model._meta.pk.to_python(object_id))
         except (self.model.DoesNotExist, ValidationError, ValueError):
             obj = None
-        if from_field is None:
-            request._support_request = obj
+        request._support_request = obj
         return obj
 
-    def get_search_results(self, request, queryset, search_term):
-        term = search_term.strip()
-        try:
-            key = normalize_key(term)
-        except ValidationError:  # not an activation code: search as usual
-            key = None
-        if key:
-            return queryset.filter(licence__key=key), False
-        return super().get_search_results(request, queryset, search_term)
+    # Read-only fields of the work page ---------------------------------------------------
 
     @admin.display(description=_("workspace"))
     def customer_workspace(self, obj):
-        return obj.company.name if obj.company_id else (
-            obj.home_user.email if obj.home_user_id else "")
+        return obj.company.name if obj.company_id else gettext("Home (their own)")
 
-    @admin.display(description=_("category"), ordering="category__code")
-    def category_code(self, obj):
-        return obj.category.code
+    @admin.display(description=_("licence"))
+    def licence_text(self, obj):
+        return obj.licence.masked_key if obj.licence_id else "—"
 
-    @admin.display(description=_("next due"))
-    def next_due(self, obj):
-        """The nearest due time of a target still running."""
-        if obj.status not in (Status.NEW, Status.OPEN):
-            return None
-        dues = [obj.next_response_due]
-        if obj.first_response_at is None:
-            dues.append(obj.first_response_due)
-        if obj.sla_paused_at is None:
-            dues.append(obj.resolution_due)
-        dues = [d for d in dues if d is not None]
-        return min(dues) if dues else None
+    @admin.display(description=_("product version"))
+    def version_text(self, obj):
+        return obj.version.version if obj.version_id else "—"
+
+    @admin.display(description=_("eligibility decision"))
+    def decision_text(self, obj):
+        decision = staffpage.decision_summary(obj.decision)
+        if decision is None:
+            return "—"
+        verdict = gettext("Eligible") if decision["eligible"] else gettext("Not eligible")
+        if decision["clause"]:
+            verdict += " " + gettext("(clause %(clause)s)") % {"clause": decision["clause"]}
+        offers = ", ".join(decision["offers"])
+        return f"{verdict}: {decision['reason']}" + (
+            " " + gettext("Offered: %(offers)s.") % {"offers": offers} if offers else "")
 
     @admin.display(description=_("description"))
     def description_html(self, obj):
-        from django.utils.safestring import mark_safe
+        return mark_safe(markup.render(obj.description))  # noqa: S308 - sanitised by nh3
 
-        from .markup import render
-
-        return mark_safe(render(obj.description))  # noqa: S308 - sanitised by nh3
-
-    # List actions --------------------------------------------------------------------
-
-    def _run_each(self, request, queryset, call, done_message):
-        done, refused = 0, []
-        for support_request in queryset:
-            try:
-                call(support_request)
-                done += 1
-            except DomainError as exc:
-                refused.append(f"{support_request.reference}: {exc.message}")
-        if done:
-            self.message_user(request, done_message(done), messages.SUCCESS)
-        for line in refused[:20]:
-            self.message_user(request, line, messages.WARNING)
-
-    @admin.action(description=_("Assign the selected requests to me"), permissions=["change"])
-    def assign_to_me(self, request, queryset):
-        self._run_each(request, queryset,
-                       lambda sr: lifecycle.assign_to_me(sr, by=request.user),
-                       lambda n: ngettext("%d request assigned to you.",
-                                          "%d requests assigned to you.", n) % n)
-
-    @admin.action(description=_("Resolve the selected requests"), permissions=["change"])
-    def resolve_selected(self, request, queryset):
-        self._run_each(request, queryset,
-                       lambda sr: lifecycle.resolve_request(sr, by=request.user),
-                       lambda n: ngettext("%d request resolved.", "%d requests resolved.",
-                                          n) % n)
-
-    @admin.action(description=_("Close the selected requests"), permissions=["change"])
-    def close_selected(self, request, queryset):
-        self._run_each(request, queryset,
-                       lambda sr: lifecycle.close_request(sr, by=request.user),
-                       lambda n: ngettext("%d request closed.", "%d requests closed.", n) % n)
-
-    # The work page -----------------------------------------------------------------------
+    # Pages ------------------------------------------------------------------------------
 
     def get_urls(self):
+        view = self.admin_site.admin_view
         return [
             path("<int:pk>/attachments/<int:attachment_pk>/download/",
-                 self.admin_site.admin_view(self.download_view),
-                 name="helpdesk_supportrequest_download"),
+                 view(self.download_view), name="helpdesk_supportrequest_download"),
+            path("<int:pk>/presence/", view(self.presence_view),
+                 name="helpdesk_supportrequest_presence"),
+            path("reports/", view(self.reports_view), name="helpdesk_supportrequest_reports"),
             *super().get_urls(),
         ]
 
@@ -501,8 +371,8 @@ class SupportRequestAdmin(VisibleRowsAdmin):
             return
         try:
             message = lifecycle.add_reply(support_request, by=request.user,
-                                         body=form.cleaned_data["body"],
-                                         internal=form.cleaned_data["internal"])
+                                          body=form.cleaned_data["body"],
+                                          internal=form.cleaned_data["internal"])
         except DomainError as exc:
             self.message_user(request, exc.message, messages.ERROR)
             return
@@ -513,7 +383,7 @@ class SupportRequestAdmin(VisibleRowsAdmin):
             # The reply is already saved: a refused file is reported, and loses nothing.
             try:
                 files.upload_attachment(support_request, by=request.user, file=upload,
-                                           message=message)
+                                        message=message)
             except DomainError as exc:
                 self.message_user(request, gettext("The file was not attached: %(reason)s") % {
                     "reason": exc.message}, messages.ERROR)
@@ -538,43 +408,30 @@ class SupportRequestAdmin(VisibleRowsAdmin):
             return
         self.message_user(request, done, messages.SUCCESS)
 
-    def _work_context(self, request, object_id) -> dict:
-        support_request = self.get_object(request, object_id)
-        if support_request is None:
-            return {}
-        conversation = list(
-            support_request.messages.select_related("author")
-            .prefetch_related("attachments").order_by("-created_at", "-pk")[:CONVERSATION_CAP]
-        )[::-1]
-        timeline = list(
-            TimelineEvent.objects.filter(request=support_request).select_related("actor")
-            .order_by("-created_at", "-pk")[:TIMELINE_CAP]
-        )[::-1]
+    reply_form_class = ReplyForm
+
+    def _work_forms(self, support_request, user, initial, lists) -> list[dict]:
+        """The work forms that apply to the request, their choices from `lists`
+        (`staffpage.choice_lists`), `initial` values by form name."""
         forms_ = []
         for name, (label, form_class, _call) in WORK_ACTIONS.items():
-            kwargs = {"support_request": support_request} if form_class is RejectForm else {}
+            if not _applies(name, support_request, user):
+                continue
+            kwargs = {"support_request": support_request,
+                      "clauses": lists["clause"] or None} if form_class is RejectForm else {}
+            values = dict(initial.get(name, {}))
+            form = form_class(prefix=name, initial=values, **kwargs)
             if form_class is AssignForm:
-                kwargs["initial"] = {"assignee": support_request.assignee_id}
+                form.fields["assignee"].choices = [("", _("Nobody")), *lists["agent"]]
+                form.initial.setdefault("assignee", support_request.assignee_id)
             if form_class is PlanForm:
-                kwargs["initial"] = {"plan": support_request.plan_id}
+                form.fields["plan"].choices = [("", "---------"), *lists["plan"]]
+                form.initial.setdefault("plan", support_request.plan_id)
             if form_class is PriorityForm:
-                kwargs["initial"] = {"priority": support_request.priority}
-            forms_.append({"name": name, "label": label,
-                           "form": form_class(prefix=name, **kwargs)})
-        return {
-            "support_request": support_request,
-            "conversation": conversation,
-            "conversation_total": support_request.messages.count(),
-            "conversation_cap": CONVERSATION_CAP,
-            "timeline": timeline,
-            "loose_attachments": support_request.attachments.filter(message__isnull=True)
-            .order_by("created_at")[:100],
-            "flags": support_request.no_guarantee_flags.all(),
-            "utility_requests": support_request.utility_requests.order_by("created_at"),
-            "reply_form": ReplyForm(),
-            "work_forms": forms_,
-            "may_work": permissions.may_work(request.user, support_request),
-        }
+                form.initial.setdefault("priority", support_request.priority)
+            forms_.append({"name": name, "label": label, "prefilled": name in initial,
+                           "single": form_class is EmptyForm, "form": form})
+        return forms_
 
     def download_view(self, request, pk, attachment_pk):
         support_request = get_object_or_404(SupportRequest, pk=pk)
@@ -586,6 +443,12 @@ class SupportRequestAdmin(VisibleRowsAdmin):
         except DomainError as exc:
             self.message_user(request, exc.message, messages.ERROR)
             return redirect(reverse("admin:helpdesk_supportrequest_change", args=[pk]))
+
+    def reports_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return reports.report_response(request, self.admin_site.each_context(request),
+                                       self.model._meta)
 
     # Phone intake ------------------------------------------------------------------------
 

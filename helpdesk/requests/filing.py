@@ -37,7 +37,7 @@ from ..rules.models import RuleSet
 from ..rules.services import load_published_rules
 from ..sla import clock as sla_clock
 from ..sla import entitlements
-from . import markup
+from . import markup, search
 from .models import Priority, Queue, QueueRoute, ReferenceCounter, SupportRequest, TimelineEvent
 from .transitions import (
     clean_body,
@@ -219,6 +219,7 @@ def file_request(intake: RequestIntake, *, by, follows_up: SupportRequest | None
         )
         sla_clock.start_clock(support_request, now, country=workspace.country)
         support_request.save(force_insert=True)
+        search.index_request(support_request)
         event(support_request, Kind.FILED, actor=by, at=now,
               rule_set=support_request.rule_set.version if support_request.rule_set else None,
               on_behalf=support_request.filed_by_id is not None,

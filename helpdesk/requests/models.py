@@ -261,6 +261,8 @@ class SupportRequest(models.Model):
                          name="request_home_status_idx"),
             models.Index(fields=["company", "requester", "-created_at"],
                          name="request_company_member_idx"),
+            # A customer's latest requests, whatever the workspace (the staff's work page).
+            models.Index(fields=["requester", "-created_at"], name="request_requester_idx"),
             models.Index(fields=["queue", "status"], name="request_queue_status_idx"),
             models.Index(fields=["assignee", "status"], name="request_assignee_status_idx"),
             models.Index(fields=["status", "waiting_since"], name="request_waiting_idx"),
@@ -466,6 +468,7 @@ class TimelineEvent(models.Model):
         SLA_REMINDER = "sla_reminder", _("Service-level reminder sent")
         ESCALATED = "escalated", _("Escalated: a service-level target was missed")
         PLAN_CHANGED = "plan_changed", _("Support plan changed")
+        QUEUE_CHANGED = "queue_changed", _("Moved to another queue")
         PRIORITY_CHANGED = "priority_changed", _("Priority changed")
 
     request = models.ForeignKey(SupportRequest, on_delete=models.CASCADE,

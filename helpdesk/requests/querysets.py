@@ -2,10 +2,16 @@
 row outside the caller's reach is simply not in the queryset, so pages, API and admin
 answer 404 for it without a separate check."""
 
+from datetime import UTC, datetime
+
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, DateTimeField, F, Q, Value, When
+from django.db.models.functions import Coalesce, Least, NullIf
 
 from accounts import access
+
+# Stands in for "no due time" inside LEAST(), which SQLite makes NULL if any input is NULL.
+_NEVER = Value(datetime(9999, 12, 31, tzinfo=UTC), output_field=DateTimeField())
 
 
 class SupportRequestQuerySet(models.QuerySet):
@@ -37,6 +43,24 @@ class SupportRequestQuerySet(models.QuerySet):
         from .models import SupportRequest
 
         return self.filter(status__in=SupportRequest.ACTIVE_STATUSES)
+
+    def with_due(self):
+        """Each request's nearest due time of a target still running, as `due_at`: None on
+        Standard Support, while waiting on the customer and once settled. The staff's work
+        list shows it as a countdown and sorts by it."""
+        from .models import SupportRequest
+
+        Status = SupportRequest.Status
+        nearest = Least(
+            Coalesce("next_response_due", _NEVER),
+            Case(When(first_response_at__isnull=True, first_response_due__isnull=False,
+                      then=F("first_response_due")), default=_NEVER),
+            Case(When(sla_paused_at__isnull=True, resolution_due__isnull=False,
+                      then=F("resolution_due")), default=_NEVER),
+        )
+        return self.annotate(due_at=Case(
+            When(status__in=[Status.NEW, Status.OPEN], then=NullIf(nearest, _NEVER)),
+            default=None, output_field=DateTimeField()))
 
     def for_list(self):
         """Everything a list row shows, in one query."""

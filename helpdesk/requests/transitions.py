@@ -13,7 +13,7 @@ from accounts.errors import DomainError
 from notifications.services import notify
 
 from ..email.outbound import customer_email
-from . import markup
+from . import markup, search
 from .models import Message, Priority, SupportRequest, TimelineEvent
 
 Status = SupportRequest.Status
@@ -106,11 +106,13 @@ def clean_priority(priority) -> str:
 
 
 def new_message(support_request, *, author, body, internal=False, at=None) -> Message:
-    return Message.objects.create(
+    message = Message.objects.create(
         request=support_request, author=author, is_internal=internal,
         from_staff=access.is_agent(author), body=body, body_html=markup.render(body),
         created_at=at or timezone.now(),
     )
+    search.index_message(message)
+    return message
 
 
 def first_response(locked: SupportRequest, now: datetime, fields: list[str]) -> None:

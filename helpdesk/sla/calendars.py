@@ -27,7 +27,8 @@ from .hours import MIDNIGHT, Schedule, next_opening
 from .models import CalendarException, OpeningHours, SupportCalendar
 
 __all__ = [
-    "calendar_for", "holiday_names", "hours_for_workspace", "schedule_for", "weekly_hours",
+    "calendar_for", "holiday_names", "hours_for", "hours_for_workspace", "schedule_for",
+    "week_summary", "weekly_hours",
 ]
 
 logger = logging.getLogger(__name__)
@@ -197,22 +198,15 @@ def weekly_hours(schedule: Schedule, time_zone: str, *,
     return rows
 
 
-def hours_for_workspace(workspace, user=None, *, now: datetime | None = None,
-                        holidays_shown: int = HOLIDAYS_SHOWN) -> dict | None:
-    """What the "our support hours for you" block shows for a workspace (its country and
-    segment pick the calendar), on the clock of `user` (default: the workspace's user).
-
-    None when no calendar serves the workspace. Otherwise a dict:
-    ``calendar`` (the SupportCalendar), ``time_zone`` (the user's), ``calendar_time_zone``,
-    ``same_time_zone``, ``week`` (see `weekly_hours`, in the user's time zone),
-    ``calendar_week`` (the same in the calendar's time zone), ``open_now``, ``closes_at``
-    (aware, in the user's time zone, when open) / ``next_opening`` (when closed), and
-    ``holidays``: the next days the calendar is closed on a working weekday, as
-    ``{"date": date, "name": str}``. One query with a warm cache.
-    """
-    user = user or workspace.user
+def hours_for(country, segment: str, time_zone: str, *,
+              now: datetime | None = None) -> dict | None:
+    """The support hours serving a customer of `country` and `segment`, on the clock of
+    `time_zone`: None when no calendar serves them, else a dict with ``calendar``,
+    ``schedule``, ``week`` (see `weekly_hours`), ``open_now``, and ``closes_at`` (when
+    open) or ``next_opening`` (when closed), aware, in `time_zone`. One query with a warm
+    cache."""
     now = now or timezone.now()
-    calendar = calendar_for(workspace.country, workspace.segment)
+    calendar = calendar_for(country, segment)
     if calendar is None:
         return None
     try:
@@ -220,8 +214,7 @@ def hours_for_workspace(workspace, user=None, *, now: datetime | None = None,
     except ValueError:
         logger.warning("Calendar %s has no opening hours", calendar.pk)
         return None
-    user_zone = getattr(user, "time_zone", "") or settings.DEFAULT_USER_TIME_ZONE
-    viewer = ZoneInfo(user_zone)
+    viewer = ZoneInfo(time_zone)
     open_now = schedule.is_open(now)
     closes_at = opens_at = None
     try:
@@ -234,14 +227,59 @@ def hours_for_workspace(workspace, user=None, *, now: datetime | None = None,
         pass
     return {
         "calendar": calendar,
-        "time_zone": user_zone,
-        "calendar_time_zone": calendar.time_zone,
-        "same_time_zone": _same_offsets(user_zone, calendar.time_zone, now),
-        "week": weekly_hours(schedule, user_zone, now=now),
-        "calendar_week": weekly_hours(schedule, calendar.time_zone, now=now),
+        "schedule": schedule,
+        "week": weekly_hours(schedule, time_zone, now=now),
         "open_now": open_now,
         "closes_at": closes_at,
         "next_opening": opens_at,
+    }
+
+
+def week_summary(week: list[dict]) -> str:
+    """A week of `weekly_hours` as one line in the active language, days with the same
+    hours run together: "Monday \u2013 Friday 09:00\u201318:00; Saturday 10:00\u201316:00"
+    (with en dashes)."""
+    runs: list[list] = []  # [first weekday, last weekday, hours]
+    for row in week:
+        hours = ", ".join(f"{span['start']}\u2013{span['end']}" for span in row["intervals"])
+        if not hours:
+            continue
+        if runs and runs[-1][2] == hours and runs[-1][1] == row["weekday"] - 1:
+            runs[-1][1] = row["weekday"]
+        else:
+            runs.append([row["weekday"], row["weekday"], hours])
+    parts = []
+    for first, last, hours in runs:
+        days = str(WEEKDAYS[first]) if first == last \
+            else f"{WEEKDAYS[first]} \u2013 {WEEKDAYS[last]}"
+        parts.append(f"{days} {hours}")
+    return "; ".join(parts)
+
+
+def hours_for_workspace(workspace, user=None, *, now: datetime | None = None,
+                        holidays_shown: int = HOLIDAYS_SHOWN) -> dict | None:
+    """What the "our support hours for you" block shows for a workspace (its country and
+    segment pick the calendar), on the clock of `user` (default: the workspace's user).
+
+    None when no calendar serves the workspace. Otherwise the dict of `hours_for`, with
+    ``time_zone`` (the user's), ``calendar_time_zone``, ``same_time_zone``,
+    ``calendar_week`` (the week in the calendar's time zone), and ``holidays``: the next
+    days the calendar is closed on a working weekday, as ``{"date": date, "name": str}``.
+    One query with a warm cache.
+    """
+    user = user or workspace.user
+    now = now or timezone.now()
+    user_zone = getattr(user, "time_zone", "") or settings.DEFAULT_USER_TIME_ZONE
+    hours = hours_for(workspace.country, workspace.segment, user_zone, now=now)
+    if hours is None:
+        return None
+    calendar, schedule = hours["calendar"], hours["schedule"]
+    return {
+        **hours,
+        "time_zone": user_zone,
+        "calendar_time_zone": calendar.time_zone,
+        "same_time_zone": _same_offsets(user_zone, calendar.time_zone, now),
+        "calendar_week": weekly_hours(schedule, calendar.time_zone, now=now),
         "holidays": _next_holidays(calendar, schedule, now, holidays_shown),
     }
 
