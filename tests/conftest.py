@@ -3,7 +3,7 @@ with its reason, except under REQUIRE_ALL_TESTS=1 (CI), where such a skip fails 
 
 import os
 import shutil
-from functools import cache
+from functools import cache, partial
 
 import pytest
 from django.conf import settings
@@ -107,6 +107,36 @@ def _reference_data_for_transactional_tests(request):
     for app_config in apps.get_app_configs():
         create_permissions(app_config, verbosity=0)
     sync_staff_groups(apps)
+
+
+@pytest.fixture
+def world(db):
+    """The one test world (tests/world.py)."""
+    from tests.world import build_world
+
+    return build_world()
+
+
+@pytest.fixture
+def file_request(world):
+    """File a request through the service, with the workspace's product by default."""
+    from tests.helpdesk.factories import file_test_request
+
+    return partial(file_test_request, world)
+
+
+@pytest.fixture
+def api():
+    """`api(user)`: an API client signed in as `user` (anonymous without one)."""
+    from rest_framework.test import APIClient
+
+    def make(user=None):
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make
 
 
 @pytest.fixture

@@ -142,5 +142,7 @@ def request_email_panel(request, workspace, support_request):
     return {
         "support_request": support_request,
         "inbound_emails": emails,
-        "may_revoke": request is not None and may_work(request.user, support_request),
+        # The work page's request carries whether its queue is the user's (`in_my_queue`).
+        "may_revoke": request is not None and may_work(
+            request.user, support_request, in_queue=getattr(support_request, "in_my_queue", None)),
     }

@@ -320,7 +320,7 @@ class SupportRequestAdmin(WorkListMixin, WorkPageMixin, BulkActionsMixin, Visibl
 
     @admin.display(description=_("eligibility decision"))
     def decision_text(self, obj):
-        decision = staffpage.decision_summary(obj.decision)
+        decision = staffpage.decision_summary(obj)
         if decision is None:
             return "—"
         verdict = gettext("Eligible") if decision["eligible"] else gettext("Not eligible")

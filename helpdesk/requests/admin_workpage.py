@@ -57,7 +57,7 @@ class WorkPageMixin:
             "conversation": staffpage.conversation(support_request),
             "timeline": staffpage.timeline_lines(support_request),
             "conditions": staffpage.conditions(support_request),
-            "decision": staffpage.decision_summary(support_request.decision),
+            "decision": staffpage.decision_summary(support_request),
             "platform": staffpage.platform(support_request),
             "customer_context": staffpage.customer_context(support_request),
             "reply_form": self.reply_form_class(initial=reply_initial),

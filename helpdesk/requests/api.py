@@ -267,7 +267,8 @@ class RequestScopedMixin:
         description="Requests of every workspace the caller reaches (or of `?workspace=`): "
         "a home user's own; in a company, admins see all and members their own.",
         parameters=[WORKSPACE_PARAM, STATUS_PARAM, SEARCH_PARAM],
-        responses={200: RequestSerializer(many=True)},
+        responses={200: RequestSerializer(many=True),
+                   400: error_response("A status in `status` that does not exist.")},
     ),
     post=extend_schema(
         summary="File a support request",

@@ -90,15 +90,14 @@ def timeline_lines(support_request: SupportRequest) -> list[timeline.Line]:
     return timeline.lines(events)
 
 
-def decision_summary(decision) -> dict | None:
-    """The decision the request was filed under, for a sentence: eligible or not, the
-    clause, the reason as the customer read it, the names of what was offered."""
-    if not isinstance(decision, dict) or "eligible" not in decision:
+def decision_summary(support_request: SupportRequest) -> dict | None:
+    """The decision the request was filed under, for a sentence in the reader's language:
+    eligible or not, the clause, the reason, the names of what was offered."""
+    if not isinstance(support_request.decision, dict) or not support_request.decision:
         return None
-    offers = [str(offer.get("name") or offer.get("code") or "")
-              for offer in decision.get("offers") or [] if isinstance(offer, dict)]
-    return {"eligible": bool(decision.get("eligible")), "clause": decision.get("clause") or "",
-            "reason": str(decision.get("reason") or ""), "offers": [o for o in offers if o]}
+    decision = support_request.filed_decision
+    return {"eligible": decision.eligible, "clause": decision.clause or "",
+            "reason": decision.reason, "offers": [offer.name for offer in decision.offers]}
 
 
 def _natural(label: str) -> list:

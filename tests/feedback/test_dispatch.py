@@ -25,26 +25,22 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ANSWERS = {"satisfaction": "5", "solved": "yes", "effort": "2", "comment": "Clear and quick."}
 
 
-def at(time_machine, moment):
-    time_machine.move_to(moment, tick=False)
-
-
 def survey_mails(outbox):
     return [m for m in outbox if "/feedback/" in m.body]
 
 
-def test_whole_flow_resolve_wait_email_answer_once_report(client, run_outbox, time_machine):
-    at(time_machine, T0)
+def test_whole_flow_resolve_wait_email_answer_once_report(client, run_outbox, at):
+    at(T0)
     agent = AgentFactory()
     support_request = SupportRequestFactory()
     lifecycle.resolve_request(support_request, by=agent, note="Update the databases.")
     assert tasks.send_post_resolution_requests() == 0
 
-    at(time_machine, T0 + timedelta(hours=23, minutes=59))
+    at(T0 + timedelta(hours=23, minutes=59))
     assert tasks.send_post_resolution_requests() == 0
     assert survey_mails(run_outbox()) == []
 
-    at(time_machine, T0 + timedelta(hours=24, minutes=1))
+    at(T0 + timedelta(hours=24, minutes=1))
     assert tasks.send_post_resolution_requests() == 1
     outbox = survey_mails(run_outbox())
     assert len(outbox) == 1
@@ -90,33 +86,33 @@ def test_whole_flow_resolve_wait_email_answer_once_report(client, run_outbox, ti
     assert summary.effort == 2
 
     # Another run later sends nothing more for this request.
-    at(time_machine, T0 + timedelta(days=3))
+    at(T0 + timedelta(days=3))
     assert tasks.send_post_resolution_requests() == 0
     assert len(survey_mails(run_outbox())) == 1
 
 
-def test_dispatch_twice_sends_once(run_outbox, time_machine):
-    at(time_machine, T0)
+def test_dispatch_twice_sends_once(run_outbox, at):
+    at(T0)
     resolved_request()
     resolved_request()
-    at(time_machine, T0 + timedelta(hours=25))
+    at(T0 + timedelta(hours=25))
     assert dispatch.send_post_resolution_requests() == 2
     assert dispatch.send_post_resolution_requests() == 0
     assert len(run_outbox()) == 2
     assert FeedbackRequest.objects.count() == 2
 
 
-def test_reminder_exactly_once(run_outbox, time_machine, settings):
+def test_reminder_exactly_once(run_outbox, at, settings):
     settings.FEEDBACK_REMINDER_DAYS = 4
-    at(time_machine, T0)
+    at(T0)
     support_request = resolved_request()
-    at(time_machine, T0 + timedelta(hours=25))
+    at(T0 + timedelta(hours=25))
     dispatch.send_post_resolution_requests()
     assert len(run_outbox()) == 1
 
-    at(time_machine, T0 + timedelta(days=4))
+    at(T0 + timedelta(days=4))
     assert tasks.send_feedback_reminders() == 0
-    at(time_machine, T0 + timedelta(days=5, hours=2))
+    at(T0 + timedelta(days=5, hours=2))
     assert tasks.send_feedback_reminders() == 1
     outbox = run_outbox()
     assert len(outbox) == 2
@@ -126,65 +122,65 @@ def test_reminder_exactly_once(run_outbox, time_machine, settings):
     assert answer_path(reminder) and unsubscribe_path(reminder)
 
     for later in (6, 10, 20):
-        at(time_machine, T0 + timedelta(days=later))
+        at(T0 + timedelta(days=later))
         assert tasks.send_feedback_reminders() == 0
         assert dispatch.send_post_resolution_requests() == 0
     assert len(run_outbox()) == 2
 
 
-def test_no_reminder_once_answered(client, run_outbox, time_machine):
-    at(time_machine, T0)
+def test_no_reminder_once_answered(client, run_outbox, at):
+    at(T0)
     resolved_request()
-    at(time_machine, T0 + timedelta(hours=25))
+    at(T0 + timedelta(hours=25))
     dispatch.send_post_resolution_requests()
     path = answer_path(run_outbox()[0])
     assert client.post(path, ANSWERS).status_code == 302
-    at(time_machine, T0 + timedelta(days=10))
+    at(T0 + timedelta(days=10))
     assert dispatch.send_reminders() == 0
     assert len(run_outbox()) == 1
 
 
-def test_reopened_request_gets_no_survey(run_outbox, time_machine):
-    at(time_machine, T0)
+def test_reopened_request_gets_no_survey(run_outbox, at):
+    at(T0)
     agent = AgentFactory()
     support_request = SupportRequestFactory()
     lifecycle.resolve_request(support_request, by=agent)
-    at(time_machine, T0 + timedelta(hours=2))
+    at(T0 + timedelta(hours=2))
     # The customer replies within the reopen window: the request is open again.
     lifecycle.add_reply(support_request, by=support_request.requester,
                                 body="Still stops at 40 per cent.")
     support_request.refresh_from_db()
     assert support_request.status == "open"
-    at(time_machine, T0 + timedelta(days=2))
+    at(T0 + timedelta(days=2))
     assert dispatch.send_post_resolution_requests() == 0
     assert survey_mails(run_outbox()) == []
 
 
-def test_reopened_and_resolved_again_gets_no_second_survey(run_outbox, time_machine):
-    at(time_machine, T0)
+def test_reopened_and_resolved_again_gets_no_second_survey(run_outbox, at):
+    at(T0)
     agent = AgentFactory()
     support_request = SupportRequestFactory()
     lifecycle.resolve_request(support_request, by=agent)
-    at(time_machine, T0 + timedelta(hours=25))
+    at(T0 + timedelta(hours=25))
     assert dispatch.send_post_resolution_requests() == 1
     lifecycle.add_reply(support_request, by=support_request.requester,
                                 body="It came back.")
-    at(time_machine, T0 + timedelta(days=2))
+    at(T0 + timedelta(days=2))
     support_request.refresh_from_db()
     lifecycle.resolve_request(support_request, by=agent)
-    at(time_machine, T0 + timedelta(days=4))
+    at(T0 + timedelta(days=4))
     assert dispatch.send_post_resolution_requests() == 0
     assert len(survey_mails(run_outbox())) == 1
     assert FeedbackRequest.objects.filter(support_request=support_request).count() == 1
 
 
-def test_reopened_survey_gets_no_reminder_while_open(run_outbox, time_machine):
-    at(time_machine, T0)
+def test_reopened_survey_gets_no_reminder_while_open(run_outbox, at):
+    at(T0)
     support_request = resolved_request()
-    at(time_machine, T0 + timedelta(hours=25))
+    at(T0 + timedelta(hours=25))
     dispatch.send_post_resolution_requests()
     reopen(support_request)
-    at(time_machine, T0 + timedelta(days=10))
+    at(T0 + timedelta(days=10))
     assert dispatch.send_reminders() == 0
 
 
@@ -195,35 +191,35 @@ def test_reopened_survey_gets_no_reminder_while_open(run_outbox, time_machine):
     ("rejected", "", 0),
     ("waiting_on_customer", "", 0),
 ])
-def test_which_settled_requests_are_surveyed(run_outbox, time_machine, status, close_reason,
+def test_which_settled_requests_are_surveyed(run_outbox, at, status, close_reason,
                                              sent):
-    at(time_machine, T0)
+    at(T0)
     SupportRequestFactory(status=status, close_reason=close_reason, resolved_at=T0)
-    at(time_machine, T0 + timedelta(hours=25))
+    at(T0 + timedelta(hours=25))
     assert dispatch.send_post_resolution_requests() == sent
     assert len(run_outbox()) == sent
 
 
-def test_old_resolutions_are_not_surveyed(run_outbox, time_machine, settings):
-    at(time_machine, T0)
+def test_old_resolutions_are_not_surveyed(run_outbox, at, settings):
+    at(T0)
     resolved_request(at=T0 - timedelta(days=settings.FEEDBACK_SEND_WITHIN_DAYS + 1))
     assert dispatch.send_post_resolution_requests() == 0
 
 
-def test_delay_is_a_setting(run_outbox, time_machine, settings):
+def test_delay_is_a_setting(run_outbox, at, settings):
     settings.FEEDBACK_DELAY_HOURS = 2
-    at(time_machine, T0)
+    at(T0)
     resolved_request()
-    at(time_machine, T0 + timedelta(hours=2, minutes=1))
+    at(T0 + timedelta(hours=2, minutes=1))
     assert dispatch.send_post_resolution_requests() == 1
 
 
-def test_company_request_goes_to_its_requester_in_their_language(run_outbox, time_machine):
-    at(time_machine, T0)
+def test_company_request_goes_to_its_requester_in_their_language(run_outbox, at):
+    at(T0)
     company = CompanyFactory()
     member = MembershipFactory(company=company, user__language="ms").user
     resolve(SupportRequestFactory(company=company, requester=member))
-    at(time_machine, T0 + timedelta(hours=25))
+    at(T0 + timedelta(hours=25))
     dispatch.send_post_resolution_requests()
     request = FeedbackRequest.objects.get()
     assert request.company == company
@@ -235,10 +231,10 @@ def test_company_request_goes_to_its_requester_in_their_language(run_outbox, tim
     assert Notification.objects.get().language == "ms"
 
 
-def test_opted_out_requester_gets_no_survey_nor_reminder(client, run_outbox, time_machine):
-    at(time_machine, T0)
+def test_opted_out_requester_gets_no_survey_nor_reminder(client, run_outbox, at):
+    at(T0)
     first = resolved_request()
-    at(time_machine, T0 + timedelta(hours=25))
+    at(T0 + timedelta(hours=25))
     dispatch.send_post_resolution_requests()
     (message,) = run_outbox()
     path = unsubscribe_path(message)
@@ -254,11 +250,11 @@ def test_opted_out_requester_gets_no_survey_nor_reminder(client, run_outbox, tim
     # Again: harmless.
     assert client.post(path).status_code == 200
 
-    at(time_machine, T0 + timedelta(days=1))
+    at(T0 + timedelta(days=1))
     resolved_request(requester=first.requester)
-    at(time_machine, T0 + timedelta(days=3))
+    at(T0 + timedelta(days=3))
     assert dispatch.send_post_resolution_requests() == 0
-    at(time_machine, T0 + timedelta(days=10))
+    at(T0 + timedelta(days=10))
     assert dispatch.send_reminders() == 0
     assert len(run_outbox()) == 1
 
@@ -280,8 +276,8 @@ def test_periods():
     assert dispatch.period_containing(datetime(2026, 12, 31, tzinfo=UTC), 12).label == "2026"
 
 
-def test_periodic_survey_goes_to_home_users_and_company_admins(run_outbox, time_machine):
-    at(time_machine, Q1)
+def test_periodic_survey_goes_to_home_users_and_company_admins(run_outbox, at):
+    at(Q1)
     home = SupportRequestFactory().requester
     company = CompanyFactory()
     admin = MembershipFactory(company=company, role="admin").user
@@ -290,7 +286,7 @@ def test_periodic_survey_goes_to_home_users_and_company_admins(run_outbox, time_
     SupportRequestFactory(company=company, requester=member)
     bystander = UserFactory()  # no request in the period
 
-    at(time_machine, APRIL_2)
+    at(APRIL_2)
     assert tasks.send_periodic_surveys() == 2
     outbox = run_outbox()
     assert sorted(m.to[0] for m in outbox) == sorted([home.email, admin.email])
@@ -300,13 +296,13 @@ def test_periodic_survey_goes_to_home_users_and_company_admins(run_outbox, time_
     assert not FeedbackRequest.objects.filter(user__in=[member, bystander]).exists()
 
     # Daily runs send nothing new.
-    at(time_machine, APRIL_2 + timedelta(days=1))
+    at(APRIL_2 + timedelta(days=1))
     assert tasks.send_periodic_surveys() == 0
     assert len(run_outbox()) == 2
 
 
-def test_periodic_survey_skips_recent_answerers_and_opt_outs(run_outbox, time_machine):
-    at(time_machine, Q1)
+def test_periodic_survey_skips_recent_answerers_and_opt_outs(run_outbox, at):
+    at(Q1)
     answered_recently = SupportRequestFactory().requester
     answered_long_ago = SupportRequestFactory().requester
     opted_out = SupportRequestFactory().requester
@@ -316,24 +312,24 @@ def test_periodic_survey_skips_recent_answerers_and_opt_outs(run_outbox, time_ma
     FeedbackResponseFactory(feedback_request__support_request__requester=answered_long_ago,
                             created_at=APRIL_2 - timedelta(days=91))
 
-    at(time_machine, APRIL_2)
+    at(APRIL_2)
     assert dispatch.send_periodic_surveys() == 1
     assert [m.to[0] for m in run_outbox()] == [answered_long_ago.email]
 
 
-def test_periodic_survey_is_sent_only_early_in_the_next_period(run_outbox, time_machine,
+def test_periodic_survey_is_sent_only_early_in_the_next_period(run_outbox, at,
                                                                settings):
-    at(time_machine, Q1)
+    at(Q1)
     SupportRequestFactory()
-    at(time_machine, datetime(2026, 4, 1, tzinfo=UTC)
+    at(datetime(2026, 4, 1, tzinfo=UTC)
        + timedelta(days=settings.FEEDBACK_PERIODIC_WINDOW_DAYS, hours=1))
     assert dispatch.send_periodic_surveys() == 0
 
 
-def test_periodic_answer_link_works(client, run_outbox, time_machine):
-    at(time_machine, Q1)
+def test_periodic_answer_link_works(client, run_outbox, at):
+    at(Q1)
     SupportRequestFactory()
-    at(time_machine, APRIL_2)
+    at(APRIL_2)
     dispatch.send_periodic_surveys()
     path = answer_path(run_outbox()[0])
     response = client.get(path)
@@ -345,26 +341,26 @@ def test_periodic_answer_link_works(client, run_outbox, time_machine):
     assert reports.summary().nps == 100.0
 
 
-def test_periodic_reminder_once(run_outbox, time_machine, settings):
-    at(time_machine, Q1)
+def test_periodic_reminder_once(run_outbox, at, settings):
+    at(Q1)
     SupportRequestFactory()
-    at(time_machine, APRIL_2)
+    at(APRIL_2)
     dispatch.send_periodic_surveys()
-    at(time_machine, APRIL_2 + timedelta(days=settings.FEEDBACK_REMINDER_DAYS, hours=1))
+    at(APRIL_2 + timedelta(days=settings.FEEDBACK_REMINDER_DAYS, hours=1))
     assert dispatch.send_reminders() == 1
     assert dispatch.send_reminders() == 0
     assert len(run_outbox()) == 2
     assert "2026-Q1" in mail.outbox[1].body
 
 
-def _dispatch_queries(n, time_machine):
+def _dispatch_queries(n, at):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    at(time_machine, T0)
+    at(T0)
     for _ in range(n):
         resolved_request()
-    at(time_machine, T0 + timedelta(hours=25))
+    at(T0 + timedelta(hours=25))
     with CaptureQueriesContext(connection) as ctx:
         assert dispatch.send_post_resolution_requests() == n
     from helpdesk.models import SupportRequest
@@ -373,9 +369,9 @@ def _dispatch_queries(n, time_machine):
     return len(ctx.captured_queries)
 
 
-def test_dispatch_runs_one_insert_per_email_and_constant_queries_otherwise(time_machine):
+def test_dispatch_runs_one_insert_per_email_and_constant_queries_otherwise(at):
     # Per email only the outbox row is written one by one (notify()); the candidates, the
     # recipients and the feedback requests are read and written in bulk.
-    few = _dispatch_queries(3, time_machine)
-    many = _dispatch_queries(40, time_machine)
+    few = _dispatch_queries(3, at)
+    many = _dispatch_queries(40, at)
     assert many - 40 == few - 3

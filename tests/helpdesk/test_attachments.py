@@ -39,14 +39,14 @@ def _upload(client, sr, upload, **data):
 
 
 @pytest.fixture
-def sr(hd, file_request):
+def sr(world, file_request):
     sr = file_request()
-    lifecycle.add_reply(sr, by=hd.home_user, body="Screenshot follows.")
+    lifecycle.add_reply(sr, by=world.home_user, body="Screenshot follows.")
     return sr
 
 
-def test_an_image_is_stored_privately_under_a_random_name(hd, api, sr):
-    response = _upload(api(hd.home_user), sr,
+def test_an_image_is_stored_privately_under_a_random_name(world, api, sr):
+    response = _upload(api(world.home_user), sr,
                        SimpleUploadedFile("My Screen shot.png", PNG, "text/html"))
     assert response.status_code == 201, response.json()
     body = response.json()
@@ -59,11 +59,11 @@ def test_an_image_is_stored_privately_under_a_random_name(hd, api, sr):
     assert kinds(sr)[-1] == "attachment_added"
 
 
-def test_a_download_is_an_attachment_never_sniffed(hd, api, sr):
+def test_a_download_is_an_attachment_never_sniffed(world, api, sr):
     attachment = files.upload_attachment(
-        sr, by=hd.home_user, file=SimpleUploadedFile("trace.log", b"12:00 scan started\n"))
+        sr, by=world.home_user, file=SimpleUploadedFile("trace.log", b"12:00 scan started\n"))
     assert attachment.content_type == "text/plain"
-    response = api(hd.home_user).get(
+    response = api(world.home_user).get(
         f"/api/v1/requests/{sr.reference}/attachments/{attachment.pk}/download/",
         HTTP_ACCEPT="text/html")
     assert response.status_code == 200
@@ -80,7 +80,7 @@ def _nothing_changed(sr, messages_before):
     assert SupportRequest.objects.get(pk=sr.pk).status == sr.status
 
 
-def test_a_26_mb_file_is_refused_before_it_is_read(hd, sr):
+def test_a_26_mb_file_is_refused_before_it_is_read(world, sr):
     upload = TemporaryUploadedFile("big.zip", "application/zip", 0, None)
     upload.seek(26 * 1024 * 1024 - 1)  # a sparse file: 26 MB on paper, nothing in memory
     upload.write(b"\0")
@@ -88,15 +88,15 @@ def test_a_26_mb_file_is_refused_before_it_is_read(hd, sr):
     upload.seek(0)
     before = Message.objects.filter(request=sr).count()
     with pytest.raises(AttachmentRefused, match="larger than the limit of 25"):
-        files.upload_attachment(sr, by=hd.home_user, file=upload)
+        files.upload_attachment(sr, by=world.home_user, file=upload)
     _nothing_changed(sr, before)
     upload.close()
 
 
-def test_an_oversize_upload_is_dropped_while_it_streams_in(hd, api, sr, settings):
+def test_an_oversize_upload_is_dropped_while_it_streams_in(world, api, sr, settings):
     settings.ATTACHMENT_MAX_BYTES = 1024
     before = Message.objects.filter(request=sr).count()
-    response = _upload(api(hd.home_user), sr, SimpleUploadedFile("big.png", PNG * 40))
+    response = _upload(api(world.home_user), sr, SimpleUploadedFile("big.png", PNG * 40))
     assert response.status_code == 400
     assert "larger than the limit" in response.json()["errors"]["file"][0]
     _nothing_changed(sr, before)
@@ -108,23 +108,23 @@ def test_an_oversize_upload_is_dropped_while_it_streams_in(hd, api, sr, settings
     ("notes.txt", b"", "empty"),
     ("report.log", b"\x00\x01\x02binary\xff\xfe" * 10, "type of file is not accepted"),
 ])
-def test_refused_files_through_the_api(hd, api, sr, name, content, message):
+def test_refused_files_through_the_api(world, api, sr, name, content, message):
     before = Message.objects.filter(request=sr).count()
-    response = _upload(api(hd.home_user), sr, SimpleUploadedFile(name, content))
+    response = _upload(api(world.home_user), sr, SimpleUploadedFile(name, content))
     assert response.status_code == 400
     assert message in response.json()["errors"]["file"][0]
     _nothing_changed(sr, before)
 
 
-def test_a_path_as_file_name_is_refused(hd, sr):
+def test_a_path_as_file_name_is_refused(world, sr):
     before = Message.objects.filter(request=sr).count()
     upload = File(io.BytesIO(b"root:x:0:0:root:/root:/bin/bash\n"), name="../../etc/passwd")
     with pytest.raises(AttachmentRefused, match="is not allowed"):
-        files.upload_attachment(sr, by=hd.home_user, file=upload)
+        files.upload_attachment(sr, by=world.home_user, file=upload)
     _nothing_changed(sr, before)
 
 
-def test_a_path_as_file_name_is_refused_through_the_api(hd, api, sr):
+def test_a_path_as_file_name_is_refused_through_the_api(world, api, sr):
     # Sent raw, as a hostile client would: Django keeps only the last part ("passwd"),
     # which has no type we accept, so nothing is stored anywhere.
     before = Message.objects.filter(request=sr).count()
@@ -133,7 +133,7 @@ def test_a_path_as_file_name_is_refused_through_the_api(hd, api, sr):
             f'filename="../../etc/passwd"\r\nContent-Type: text/plain\r\n\r\n'
             "root:x:0:0:root:/root:/bin/bash\n\r\n"
             f"--{boundary}--\r\n").encode()
-    response = api(hd.home_user).generic(
+    response = api(world.home_user).generic(
         "POST", f"/api/v1/requests/{sr.reference}/attachments/", body,
         content_type=f"multipart/form-data; boundary={boundary}")
     assert response.status_code == 400
@@ -141,37 +141,37 @@ def test_a_path_as_file_name_is_refused_through_the_api(hd, api, sr):
     _nothing_changed(sr, before)
 
 
-def test_customers_cannot_attach_to_a_closed_request(hd, sr):
-    lifecycle.resolve_request(sr, by=hd.agent)
-    lifecycle.close_request(sr, by=hd.agent)
+def test_customers_cannot_attach_to_a_closed_request(world, sr):
+    lifecycle.resolve_request(sr, by=world.agent)
+    lifecycle.close_request(sr, by=world.agent)
     with pytest.raises(InvalidState):
-        files.upload_attachment(sr, by=hd.home_user,
+        files.upload_attachment(sr, by=world.home_user,
                                    file=ContentFile(PNG, name="late.png"))
 
 
-def test_a_file_on_an_internal_note_is_staff_only(hd, api, sr):
-    note = lifecycle.add_reply(sr, by=hd.agent, body="Our own analysis.", internal=True)
-    attachment = files.upload_attachment(sr, by=hd.agent, message=note,
+def test_a_file_on_an_internal_note_is_staff_only(world, api, sr):
+    note = lifecycle.add_reply(sr, by=world.agent, body="Our own analysis.", internal=True)
+    attachment = files.upload_attachment(sr, by=world.agent, message=note,
                                             file=ContentFile(PNG, name="analysis.png"))
-    client = api(hd.home_user)
+    client = api(world.home_user)
     assert client.get(f"/api/v1/requests/{sr.reference}/attachments/").json()["results"] == []
     assert client.get(f"/api/v1/requests/{sr.reference}/attachments/{attachment.pk}/"
                       "download/").status_code == 404
     with pytest.raises(NotAllowed):
-        files.upload_attachment(sr, by=hd.home_user, message=note,
+        files.upload_attachment(sr, by=world.home_user, message=note,
                                    file=ContentFile(PNG, name="x.png"))
 
 
 # Malware samples -----------------------------------------------------------------------
 
 @pytest.fixture
-def sample_request(hd, file_request):
+def sample_request(world, file_request):
     return file_request(code="undetected_malware", subject="This file was not detected")
 
 
 def test_an_exe_sample_is_accepted_kept_apart_and_never_served_to_the_customer(
-        hd, api, sample_request):
-    client = api(hd.home_user)
+        world, api, sample_request):
+    client = api(world.home_user)
     response = _upload(client, sample_request, SimpleUploadedFile("dropper.exe", EXE))
     assert response.status_code == 201, response.json()
     body = response.json()
@@ -188,10 +188,10 @@ def test_an_exe_sample_is_accepted_kept_apart_and_never_served_to_the_customer(
 
 
 def test_staff_download_a_sample_as_an_encrypted_zip_and_it_is_audited(
-        hd, api, sample_request):
-    attachment = files.upload_attachment(sample_request, by=hd.home_user,
+        world, api, sample_request):
+    attachment = files.upload_attachment(sample_request, by=world.home_user,
                                             file=SimpleUploadedFile("dropper.exe", EXE))
-    client = api(hd.agent)
+    client = api(world.agent)
     listed = client.get(f"/api/v1/requests/{sample_request.reference}/attachments/").json()
     url = listed["results"][0]["download_url"]
     response = client.get(url)
@@ -206,26 +206,26 @@ def test_staff_download_a_sample_as_an_encrypted_zip_and_it_is_audited(
         archive.setpassword(b"infected")
         assert archive.read("dropper.exe") == EXE
     event = AuditEvent.objects.get(action="helpdesk.sample_downloaded")
-    assert event.actor == hd.agent and event.data["sha256"] == attachment.sha256
+    assert event.actor == world.agent and event.data["sha256"] == attachment.sha256
     assert "sample_downloaded" in kinds(sample_request)
     client.get(url)
     assert AuditEvent.objects.filter(action="helpdesk.sample_downloaded").count() == 2
 
 
-def test_an_agent_outside_the_queue_cannot_download_a_sample(hd, api, sample_request):
-    attachment = files.upload_attachment(sample_request, by=hd.home_user,
+def test_an_agent_outside_the_queue_cannot_download_a_sample(world, api, sample_request):
+    attachment = files.upload_attachment(sample_request, by=world.home_user,
                                             file=SimpleUploadedFile("dropper.exe", EXE))
-    response = api(hd.outsider).get(f"/api/v1/requests/{sample_request.reference}/"
+    response = api(world.outsider).get(f"/api/v1/requests/{sample_request.reference}/"
                                     f"attachments/{attachment.pk}/download/")
     assert response.status_code == 403
     assert not AuditEvent.objects.filter(action="helpdesk.sample_downloaded").exists()
 
 
 def test_samples_are_purged_after_the_retention_period_once(
-        hd, sample_request, django_capture_on_commit_callbacks):
-    attachment = files.upload_attachment(sample_request, by=hd.home_user,
+        world, sample_request, django_capture_on_commit_callbacks):
+    attachment = files.upload_attachment(sample_request, by=world.home_user,
                                             file=SimpleUploadedFile("dropper.exe", EXE))
-    recent = files.upload_attachment(sample_request, by=hd.home_user,
+    recent = files.upload_attachment(sample_request, by=world.home_user,
                                         file=SimpleUploadedFile("other.bin", b"\x01" * 20))
     Attachment.objects.filter(pk=attachment.pk).update(
         created_at=timezone.now() - timedelta(days=settings.SAMPLE_RETENTION_DAYS + 1))
@@ -243,4 +243,4 @@ def test_samples_are_purged_after_the_retention_period_once(
     recent.refresh_from_db()
     assert recent.purged_at is None
     with pytest.raises(InvalidState):
-        files.download_sample(attachment, by=hd.agent)
+        files.download_sample(attachment, by=world.agent)

@@ -22,15 +22,6 @@ from .conftest import kl, malaysia_calendar
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def at(time_machine):
-    def move(moment):
-        time_machine.move_to(moment, tick=False)
-        return moment
-
-    return move
-
-
 def test_the_country_calendar_wins_over_the_default_of_the_segment():
     malaysia = malaysia_calendar(segment="home")
     default = SupportCalendar.objects.create(name="Default home", country="", segment="home",
@@ -77,12 +68,12 @@ def test_an_edit_of_the_hours_is_seen_at_the_next_lookup(django_assert_num_queri
     assert not first.is_open(kl(2026, 3, 9, 19, 0))
 
 
-def test_hours_are_shown_in_the_users_time_zone(hd, at):
+def test_hours_are_shown_in_the_users_time_zone(world, at):
     malaysia_calendar(segment="home")
     at(kl(2026, 3, 10, 10, 0))  # a Tuesday, open
-    hd.home_user.time_zone = "America/Los_Angeles"
-    hd.home_user.save()
-    hours = hours_for_workspace(Workspace(user=hd.home_user), hd.home_user)
+    world.home_user.time_zone = "America/Los_Angeles"
+    world.home_user.save()
+    hours = hours_for_workspace(Workspace(user=world.home_user), world.home_user)
     assert hours["time_zone"] == "America/Los_Angeles"
     assert hours["calendar_time_zone"] == "Asia/Kuala_Lumpur"
     assert hours["same_time_zone"] is False
@@ -100,10 +91,10 @@ def test_hours_are_shown_in_the_users_time_zone(hd, at):
     assert hours["closes_at"].tzinfo == ZoneInfo("America/Los_Angeles")
 
 
-def test_hours_say_when_support_opens_again_and_list_the_next_holidays(hd, at):
+def test_hours_say_when_support_opens_again_and_list_the_next_holidays(world, at):
     malaysia_calendar(segment="home")
     at(kl(2026, 8, 28, 19, 0))  # Friday evening before National Day
-    hours = hours_for_workspace(Workspace(user=hd.home_user), hd.home_user)
+    hours = hours_for_workspace(Workspace(user=world.home_user), world.home_user)
     assert hours["time_zone"] == "Asia/Kuala_Lumpur" and hours["same_time_zone"] is True
     assert hours["open_now"] is False
     assert hours["next_opening"] == kl(2026, 9, 1, 9, 0)
@@ -112,17 +103,17 @@ def test_hours_say_when_support_opens_again_and_list_the_next_holidays(hd, at):
     # Holidays on a weekend close nothing and are left out.
     assert all(h["date"].weekday() < 5 for h in hours["holidays"])
     with translation.override("ms"):
-        hours = hours_for_workspace(Workspace(user=hd.home_user), hd.home_user)
+        hours = hours_for_workspace(Workspace(user=world.home_user), world.home_user)
     assert hours["holidays"][0]["name"] == "Hari Kebangsaan"
 
 
-def test_no_calendar_means_no_block(hd):
-    assert hours_for_workspace(Workspace(user=hd.home_user), hd.home_user) is None
+def test_no_calendar_means_no_block(world):
+    assert hours_for_workspace(Workspace(user=world.home_user), world.home_user) is None
     html = render_to_string("helpdesk/includes/support_hours.html", {"hours": None})
     assert html.strip() == ""
 
 
-def test_the_block_renders_accessible_translated_html_in_the_users_time_zone(hd, at):
+def test_the_block_renders_accessible_translated_html_in_the_users_time_zone(world, at):
     malaysia_calendar(segment="home")
     at(kl(2026, 3, 10, 20, 0))  # closed
     user = UserFactory(time_zone="Europe/London")
@@ -142,12 +133,12 @@ def test_the_block_renders_accessible_translated_html_in_the_users_time_zone(hd,
     assert "Isnin" in html_ms  # weekday names follow the language
 
 
-def test_the_start_page_panel_gives_the_hours_and_the_allowance(hd, rf):
+def test_the_start_page_panel_gives_the_hours_and_the_allowance(world, rf):
     malaysia_calendar(segment="medium_large_business")
     request = rf.get("/")
-    request.user = hd.globex_admin
+    request.user = world.globex_admin
     html = Template("{% load workspace %}{% slot_panels 'workspace.dashboard' workspace %}"
-                    ).render(Context({"workspace": hd.globex_ws, "request": request}))
+                    ).render(Context({"workspace": world.globex_ws, "request": request}))
     assert "Our support hours for you" in html
     assert "Premium requests used this licence year: 0 of 12" in html
 

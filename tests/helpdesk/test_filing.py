@@ -16,20 +16,20 @@ from .factories import QueueFactory, category
 pytestmark = pytest.mark.django_db
 
 
-def test_a_home_request_is_filed_with_its_rules_decision_and_email(hd, file_request,
+def test_a_home_request_is_filed_with_its_rules_decision_and_email(world, file_request,
                                                                    run_outbox):
     sr = file_request()
     assert re.fullmatch(rf"INC-{timezone.now().year}-\d{{6}}", sr.reference)
     assert sr.status == SupportRequest.Status.NEW
-    assert (sr.home_user, sr.company, sr.requester) == (hd.home_user, None, hd.home_user)
-    assert sr.rule_set == hd.rules
+    assert (sr.home_user, sr.company, sr.requester) == (world.home_user, None, world.home_user)
+    assert sr.rule_set == world.rules
     assert sr.decision["eligible"] is True and sr.decision["clause"] is None
-    assert sr.plan.code == "standard" and sr.queue == hd.queues["home"]
+    assert sr.plan.code == "standard" and sr.queue == world.queues["home"]
     # Standard Support: no targets (3.3).
     assert sr.first_response_due is None and sr.sla_state is None
     assert kinds(sr) == ["filed"]
     [mail] = run_outbox()
-    assert mail.to == [hd.home_user.email]
+    assert mail.to == [world.home_user.email]
     assert sr.reference in mail.subject
     assert sr.portal_path in mail.body
     assert mail.alternatives[0][1] == "text/html"
@@ -46,60 +46,61 @@ def test_references_count_up_within_the_year(file_request):
     assert second.reference.endswith(f"-{number + 1:06d}")
 
 
-def test_a_business_request_takes_the_licence_and_its_plan(hd, file_request):
-    sr = file_request(hd.globex_admin, hd.globex_ws)
-    assert sr.company == hd.globex and sr.home_user is None
-    assert sr.licence == hd.globex_licence and sr.plan == hd.premium
+def test_a_business_request_takes_the_licence_and_its_plan(world, file_request):
+    sr = file_request(world.globex_admin, world.globex_ws)
+    assert sr.company == world.globex and sr.home_user is None
+    assert sr.licence == world.globex_licence and sr.plan == world.premium
     assert sr.segment == "medium_large_business"
 
 
-def test_a_refused_request_is_not_created_and_the_refusal_is_recorded(hd, file_request):
+def test_a_refused_request_is_not_created_and_the_refusal_is_recorded(world, file_request):
     with pytest.raises(Refused) as refused:
-        file_request(product=hd.free, version=hd.free_v)
+        file_request(product=world.free, version=world.free_v)
     assert refused.value.decision.clause == "4.5a"
     assert not SupportRequest.objects.exists()
     assert AuditEvent.objects.filter(action="eligibility.refused").count() == 1
 
 
-def test_an_out_of_scope_topic_is_refused_with_its_clause(hd, file_request):
+def test_an_out_of_scope_topic_is_refused_with_its_clause(world, file_request):
     with pytest.raises(Refused) as refused:
         file_request(code="oos_4_2_5")
     assert refused.value.decision.clause == "4.2.5"
 
 
-def test_an_unverified_company_cannot_file(hd, file_request):
-    hd.acme.is_verified = False
-    hd.acme.save()
+def test_an_unverified_company_cannot_file(world, file_request):
+    world.acme.is_verified = False
+    world.acme.save()
     with pytest.raises(WorkspaceNotVerified, match="not verified"):
-        file_request(hd.acme_admin, hd.acme_admin_ws)
+        file_request(world.acme_admin, world.acme_admin_ws)
     assert not SupportRequest.objects.exists()
 
 
-def test_staff_file_for_a_customer_on_the_phone_under_the_same_rules(hd, file_request,
+def test_staff_file_for_a_customer_on_the_phone_under_the_same_rules(world, file_request,
                                                                       run_outbox):
-    workspace = filing.customer_workspace(hd.acme_member, hd.acme)
-    sr = file_request(hd.acme_member, workspace, by=hd.agent)
-    assert (sr.requester, sr.filed_by, sr.company) == (hd.acme_member, hd.agent, hd.acme)
-    assert [m.to for m in run_outbox()] == [[hd.acme_member.email]]
+    workspace = filing.customer_workspace(world.acme_member, world.acme)
+    sr = file_request(world.acme_member, workspace, by=world.agent)
+    assert (sr.requester, sr.filed_by, sr.company) == (world.acme_member, world.agent, world.acme)
+    assert [m.to for m in run_outbox()] == [[world.acme_member.email]]
     with pytest.raises(Refused):
-        file_request(hd.home_user, by=hd.agent, product=hd.free, version=hd.free_v)
+        file_request(world.home_user, by=world.agent, product=world.free, version=world.free_v)
 
 
-def test_only_staff_file_for_someone_else(hd, file_request):
+def test_only_staff_file_for_someone_else(world, file_request):
     with pytest.raises(NotAllowed):
-        file_request(hd.acme_member, hd.acme_member_ws, by=hd.acme_member2)
+        file_request(world.acme_member, world.acme_member_ws, by=world.acme_member2)
     with pytest.raises(NotAllowed):
-        filing.customer_workspace(hd.home_user, hd.acme)
+        filing.customer_workspace(world.home_user, world.acme)
 
 
-def test_routes_send_a_category_to_its_queue(hd, file_request):
+def test_routes_send_a_category_to_its_queue(world, file_request):
     lab = QueueFactory(name="Virus lab")
     QueueRoute.objects.create(queue=lab, category=category("undetected_malware"), segment="")
     assert file_request(code="undetected_malware").queue == lab
-    assert file_request(hd.acme_admin, hd.acme_admin_ws, code="undetected_malware").queue == lab
-    assert file_request().queue == hd.queues["home"]
+    assert file_request(world.acme_admin, world.acme_admin_ws,
+                        code="undetected_malware").queue == lab
+    assert file_request().queue == world.queues["home"]
 
 
-def test_consultation_needs_no_product(hd, file_request):
+def test_consultation_needs_no_product(world, file_request):
     sr = file_request(code="howto_download")
     assert sr.product is None and sr.os == ""

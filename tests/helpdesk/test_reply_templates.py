@@ -23,11 +23,11 @@ def change_url(sr):
 
 
 @pytest.fixture
-def malay_customer(hd):
-    hd.home_user.language = "ms"
-    hd.home_user.full_name = "Siti Aminah"
-    hd.home_user.save()
-    return hd.home_user
+def malay_customer(world):
+    world.home_user.language = "ms"
+    world.home_user.full_name = "Siti Aminah"
+    world.home_user.save()
+    return world.home_user
 
 
 def template(**fields):
@@ -38,14 +38,14 @@ def template(**fields):
     return ReplyTemplate.objects.create(**values)
 
 
-def test_filled_in_the_customers_language_with_every_placeholder(hd, malay_customer,
+def test_filled_in_the_customers_language_with_every_placeholder(world, malay_customer,
                                                                   file_request):
     malaysia_calendar(segment="home")
     sr = file_request(malay_customer)
     filled = rendering.fill(template(body_ms=(
         "Salam {customer_name}: {reference}, {product} {version}, fasal {clause} "
         "{clause_link}, waktu {support_hours}, {agent_name}, {unknown}"),
-        clause="4.2.5"), sr, agent=hd.agent)
+        clause="4.2.5"), sr, agent=world.agent)
     assert filled.language == "ms"
     assert filled.text.startswith(f"Salam Siti: {sr.reference}, Home Premium 21.21, fasal 4.2.5 "
                                   "http://127.0.0.1:8000/rules/#clause-4.2.5, waktu ")
@@ -54,9 +54,9 @@ def test_filled_in_the_customers_language_with_every_placeholder(hd, malay_custo
     assert filled.text.endswith(", Amir, {unknown}")
 
 
-def test_english_when_the_template_has_no_malay_text(hd, malay_customer, file_request):
+def test_english_when_the_template_has_no_malay_text(world, malay_customer, file_request):
     sr = file_request(malay_customer)
-    filled = rendering.fill(template(body_ms=" "), sr, agent=hd.agent)
+    filled = rendering.fill(template(body_ms=" "), sr, agent=world.agent)
     assert filled.language == "en" and filled.text.startswith("Hello Siti, send logs for")
 
 
@@ -70,22 +70,22 @@ def test_an_unknown_placeholder_or_a_rejection_without_a_clause_is_refused():
     assert "utility" in refused.value.message_dict
 
 
-def test_the_work_page_offers_the_templates_of_the_requests_category(hd, client, file_request):
+def test_the_work_page_offers_the_templates_of_the_requests_category(world, client, file_request):
     sr = file_request()
     general = template(name="General")
     template(name="For samples", category=category("false_positive"))
     template(name="Retired", is_active=False)
-    client.force_login(hd.agent)
+    client.force_login(world.agent)
     html = client.get(change_url(sr)).content.decode()
     assert f'<option value="{general.pk}">General</option>' in html
     assert "For samples" not in html and "Retired" not in html
 
 
-def test_picking_a_template_fills_the_reply_in_malay(hd, client, malay_customer,
+def test_picking_a_template_fills_the_reply_in_malay(world, client, malay_customer,
                                                     file_request):
     sr = file_request(malay_customer)
     picked = template()
-    client.force_login(hd.agent)
+    client.force_login(world.agent)
     page = client.get(change_url(sr), {"template": picked.pk})
     assert page.context["reply_form"].initial["body"] == (
         f"Salam Siti, hantar log untuk {sr.reference}.")
@@ -96,11 +96,11 @@ def test_picking_a_template_fills_the_reply_in_malay(hd, client, malay_customer,
 
 
 def test_a_templates_action_is_prepared_then_confirmed_through_the_service(
-        hd, client, malay_customer, file_request, run_outbox):
+        world, client, malay_customer, file_request, run_outbox):
     sr = file_request(malay_customer)
     reject = template(action=Action.REJECT, clause="4.2.7",
                       body_ms="Soalan aplikasi pihak ketiga tidak diliputi (fasal {clause}).")
-    client.force_login(hd.agent)
+    client.force_login(world.agent)
     page = client.get(change_url(sr), {"template": reject.pk})
     [form] = [w for w in page.context["work_forms"] if w["name"] == "reject"]
     assert form["prefilled"] and form["form"].initial == {
@@ -118,19 +118,19 @@ def test_a_templates_action_is_prepared_then_confirmed_through_the_service(
     assert "fasal 4.2.7" in mail.body
 
 
-def test_supervisors_manage_templates_and_agents_only_read_them(hd, client):
+def test_supervisors_manage_templates_and_agents_only_read_them(world, client):
     add = reverse("admin:helpdesk_replytemplate_add")
     data = {"name": "Thanks", "name_ms": "Terima kasih", "body": "Thank you, {customer_name}.",
             "body_ms": "", "action": "reply", "clause": "", "utility": "",
             "utility_url": "", "position": 0, "is_active": "on"}
-    client.force_login(hd.agent)
+    client.force_login(world.agent)
     assert client.get(reverse("admin:helpdesk_replytemplate_changelist")).status_code == 200
     assert client.post(add, data).status_code == 403
-    client.force_login(hd.supervisor)
+    client.force_login(world.supervisor)
     assert client.post(add, {**data, "body": "Hi {nobody}"}).status_code == 200  # refused
     assert client.post(add, data).status_code == 302
     saved = ReplyTemplate.objects.get(name="Thanks")
-    assert saved.updated_by == hd.supervisor
+    assert saved.updated_by == world.supervisor
 
 
 def test_the_demo_set_is_made_once_and_keeps_staff_edits(db):
@@ -151,12 +151,12 @@ def test_the_demo_set_is_made_once_and_keeps_staff_edits(db):
     assert codes["demo-not-covered-remote-session"].startswith("4.2.")
 
 
-def test_a_template_whose_action_no_longer_applies_gives_its_text_as_a_reply(hd, client,
+def test_a_template_whose_action_no_longer_applies_gives_its_text_as_a_reply(world, client,
                                                                               file_request):
     sr = file_request()
-    lifecycle.resolve_request(sr, by=hd.agent)
+    lifecycle.resolve_request(sr, by=world.agent)
     ask = template(action=Action.REQUEST_INFORMATION)
-    client.force_login(hd.agent)
+    client.force_login(world.agent)
     page = client.get(change_url(sr), {"template": ask.pk})
     assert page.context["reply_form"].initial["body"].startswith("Hello ")
     assert "does not apply to this request now" in page.content.decode()

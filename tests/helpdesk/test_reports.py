@@ -21,21 +21,21 @@ REPORT = reverse("admin:helpdesk_supportrequest_reports")
 
 
 @pytest.fixture
-def timed(hd):
+def timed(world):
     """Three requests of one queue and agent answered after 1, 2 and 6 hours, two resolved
     after 10 and 30 hours; one of another queue never answered."""
     lab = QueueFactory(name="=HYPERLINK(\"x\")")  # a name a spreadsheet must not run
     agent = AgentFactory(full_name="Nadia Lab")
     for first, resolved in ((1, 10), (2, 30), (6, None)):
         SupportRequestFactory(
-            requester=hd.home_user, queue=lab, assignee=agent, plan=hd.premium,
+            requester=world.home_user, queue=lab, assignee=agent, plan=world.premium,
             created_at=FILED, first_response_at=FILED + timedelta(hours=first),
             resolved_at=FILED + timedelta(hours=resolved) if resolved else None)
-    SupportRequestFactory(requester=hd.home_user, queue=hd.queues["home"], created_at=FILED)
+    SupportRequestFactory(requester=world.home_user, queue=world.queues["home"], created_at=FILED)
     return {"lab": lab, "agent": agent}
 
 
-def test_medians_and_averages_per_queue_agent_and_plan(hd, timed):
+def test_medians_and_averages_per_queue_agent_and_plan(world, timed):
     period = (date(2026, 2, 1), date(2026, 3, 1))
     [lab, home] = reports.response_times("queue", *period)
     assert (lab.label, lab.filed, lab.responded, lab.resolved) == (timed["lab"].name, 3, 3, 2)
@@ -49,8 +49,8 @@ def test_medians_and_averages_per_queue_agent_and_plan(hd, timed):
     assert reports.response_times("queue", date(2026, 3, 1), date(2026, 4, 1)) == []
 
 
-def test_the_page_charts_and_exports_them(hd, client, timed):
-    client.force_login(hd.agent)
+def test_the_page_charts_and_exports_them(world, client, timed):
+    client.force_login(world.agent)
     page = client.get(REPORT, {"start": "2026-02-01", "end": "2026-03-01"})
     assert page.status_code == 200
     html = page.content.decode()
@@ -65,25 +65,25 @@ def test_the_page_charts_and_exports_them(hd, client, timed):
     assert client.get(REPORT, {"start": "yesterday", "end": "2026-13-45"}).status_code == 200
 
 
-def test_satisfaction_per_agent_for_those_who_may_read_survey_results(hd, client, timed):
+def test_satisfaction_per_agent_for_those_who_may_read_survey_results(world, client, timed):
     request = timed["lab"].requests.filter(resolved_at__isnull=False).first()
     FeedbackResponseFactory(feedback_request__support_request=request, satisfaction=5,
                             created_at=datetime(2026, 2, 10, tzinfo=UTC))
     params = {"start": "2026-02-01", "end": "2026-03-01"}
-    client.force_login(hd.supervisor)
+    client.force_login(world.supervisor)
     html = client.get(REPORT, params).content.decode()
     assert "Satisfaction per agent" in html and "100.0 %" in html
-    client.force_login(hd.agent)
+    client.force_login(world.agent)
     assert "Satisfaction per agent" not in client.get(REPORT, params).content.decode()
 
 
-def test_customers_do_not_see_reports(hd, client):
-    client.force_login(hd.home_user)
+def test_customers_do_not_see_reports(world, client):
+    client.force_login(world.home_user)
     assert client.get(REPORT).status_code == 302
 
 
-def test_a_time_before_the_filing_is_left_out(hd):
-    SupportRequestFactory(requester=hd.home_user, queue=hd.queues["home"], created_at=FILED,
+def test_a_time_before_the_filing_is_left_out(world):
+    SupportRequestFactory(requester=world.home_user, queue=world.queues["home"], created_at=FILED,
                           first_response_at=FILED - timedelta(hours=3),
                           resolved_at=FILED - timedelta(days=2))
     [row] = reports.response_times("queue", date(2026, 2, 1), date(2026, 3, 1))

@@ -131,13 +131,13 @@ def test_the_filter_cites_under_the_rule_set_given():
 # Emails and request pages -----------------------------------------------------------------
 
 
-def test_emails_cite_unnumbered_clauses_as_the_rules_page_does(hd, file_request, run_outbox):
+def test_emails_cite_unnumbered_clauses_as_the_rules_page_does(world, file_request, run_outbox):
     sr = file_request()
-    lifecycle.request_information(sr, by=hd.agent, body="Send the logs, please.")
-    lifecycle.set_no_guarantee_flag(sr, by=hd.agent, clause="4.4.5", note="No logs.")
-    lifecycle.close_request(sr, by=hd.agent)
+    lifecycle.request_information(sr, by=world.agent, body="Send the logs, please.")
+    lifecycle.set_no_guarantee_flag(sr, by=world.agent, clause="4.4.5", note="No logs.")
+    lifecycle.close_request(sr, by=world.agent)
     bodies = {m.subject.split("]", 1)[1].strip(): m.body
-              for m in emails_to(run_outbox(), hd.home_user.email)}
+              for m in emails_to(run_outbox(), world.home_user.email)}
     received = next(body for subject, body in bodies.items() if "received" in subject)
     information = next(body for subject, body in bodies.items() if "information" in subject)
     closed = next(body for subject, body in bodies.items() if subject.startswith("Closed"))
@@ -147,25 +147,25 @@ def test_emails_cite_unnumbered_clauses_as_the_rules_page_does(hd, file_request,
     assert "clause 6.4)" not in received + information + closed
 
 
-def test_an_email_cites_under_the_rule_set_the_request_was_filed_under(hd, file_request,
+def test_an_email_cites_under_the_rule_set_the_request_was_filed_under(world, file_request,
                                                                        run_outbox):
     sr = file_request()
     run_outbox().clear()
     # The rules change after filing: 6.4 is numbered in the new version.
     _rule_set_with("2024-01-01", date(2024, 1, 1))
-    lifecycle.request_information(sr, by=hd.agent, body="Send the logs, please.")
+    lifecycle.request_information(sr, by=world.agent, body="Send the logs, please.")
     [mail] = run_outbox()
     assert f"(clause 6.4 ({NOTE}))" in mail.body
 
 
-def test_a_closed_request_page_cites_its_clauses_as_the_rules_page_does(client, hd,
+def test_a_closed_request_page_cites_its_clauses_as_the_rules_page_does(client, world,
                                                                        file_request):
     sr = file_request()
-    lifecycle.request_information(sr, by=hd.agent, body="Send the logs, please.")
-    lifecycle.set_no_guarantee_flag(sr, by=hd.agent, clause="4.4.5", note="No logs.")
-    lifecycle.close_request(sr, by=hd.agent)
+    lifecycle.request_information(sr, by=world.agent, body="Send the logs, please.")
+    lifecycle.set_no_guarantee_flag(sr, by=world.agent, clause="4.4.5", note="No logs.")
+    lifecycle.close_request(sr, by=world.agent)
     assert SupportRequest.objects.get(pk=sr.pk).close_clause == "6.4, 4.4.5"
-    client.force_login(hd.home_user)
+    client.force_login(world.home_user)
     body = client.get(sr.portal_path).content.decode()
     assert f'<a href="/rules/#clause-6.4">Read clause 6.4 ({NOTE})</a>' in body
     assert '<a href="/rules/#clause-4.4.5">Read clause 4.4.5</a>' in body
@@ -173,14 +173,14 @@ def test_a_closed_request_page_cites_its_clauses_as_the_rules_page_does(client, 
     assert "(clause 6.4)" not in body
 
 
-def test_a_request_page_reads_the_labels_once_however_many_it_cites(client, hd,
+def test_a_request_page_reads_the_labels_once_however_many_it_cites(client, world,
                                                                    file_request):
     sr = file_request()
-    lifecycle.request_information(sr, by=hd.agent, body="Send the logs, please.")
+    lifecycle.request_information(sr, by=world.agent, body="Send the logs, please.")
     for n in range(1, 7):
-        lifecycle.set_no_guarantee_flag(sr, by=hd.agent, clause=f"4.4.{n}", note="Noted.")
-    lifecycle.close_request(sr, by=hd.agent)
-    client.force_login(hd.home_user)
+        lifecycle.set_no_guarantee_flag(sr, by=world.agent, clause=f"4.4.{n}", note="Noted.")
+    lifecycle.close_request(sr, by=world.agent)
+    client.force_login(world.home_user)
     cache.clear()
     with CaptureQueriesContext(connection) as captured:
         body = client.get(sr.portal_path).content.decode()

@@ -68,9 +68,9 @@ def test_the_links_go_to_the_portal_page_that_serves_it_or_to_the_published_sour
             assert href.startswith("https://")
 
 
-def test_the_self_help_and_support_hours_the_links_point_to_are_there(client, hd):
+def test_the_self_help_and_support_hours_the_links_point_to_are_there(client, world):
     malaysia_calendar(segment="home")
-    client.force_login(hd.home_user)
+    client.force_login(world.home_user)
     body = client.get("/my/").content.decode()
     assert '<h2 id="selfhelp-title">' in body and '<h2 id="support-hours-title">' in body
 

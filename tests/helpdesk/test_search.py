@@ -19,8 +19,8 @@ CHANGELIST = "/admin/helpdesk/supportrequest/"
 
 
 @pytest.fixture
-def desk(client, hd):
-    client.force_login(hd.agent)
+def desk(client, world):
+    client.force_login(world.agent)
     return client
 
 
@@ -30,11 +30,11 @@ def found(client, term, **params):
     return [sr.reference for sr in response.context["cl"].result_list]
 
 
-def test_words_of_a_reply_and_of_an_internal_note_find_their_request(hd, desk, file_request):
+def test_words_of_a_reply_and_of_an_internal_note_find_their_request(world, desk, file_request):
     wanted = file_request(subject="Scan stops", description="It stops halfway.")
     other = file_request(subject="Update fails", description="Error 1603 at the end.")
-    lifecycle.add_reply(wanted, by=hd.agent, body="Please disable the firewall plugin.")
-    lifecycle.add_reply(other, by=hd.agent, internal=True,
+    lifecycle.add_reply(wanted, by=world.agent, body="Please disable the firewall plugin.")
+    lifecycle.add_reply(other, by=world.agent, internal=True,
                         body="Known installer regression, see ticket KX-99.")
     assert found(desk, "firewall plugin") == [wanted.reference]
     assert found(desk, "installer regression") == [other.reference]
@@ -42,27 +42,27 @@ def test_words_of_a_reply_and_of_an_internal_note_find_their_request(hd, desk, f
     assert found(desk, "nothing like this anywhere") == []
 
 
-def test_a_search_looks_at_every_request_not_only_my_work(hd, desk, file_request):
-    elsewhere = file_request(hd.acme_member, hd.acme_member_ws, subject="Quarantine full")
+def test_a_search_looks_at_every_request_not_only_my_work(world, desk, file_request):
+    elsewhere = file_request(world.acme_member, world.acme_member_ws, subject="Quarantine full")
     elsewhere.queue = None
     elsewhere.save(update_fields=["queue"])
-    lifecycle.resolve_request(elsewhere, by=hd.supervisor, note="Emptied the quarantine.")
+    lifecycle.resolve_request(elsewhere, by=world.supervisor, note="Emptied the quarantine.")
     assert found(desk, "quarantine") == [elsewhere.reference]
 
 
-def test_reference_email_and_whole_activation_code(hd, desk, file_request):
-    mine = file_request(hd.acme_member, hd.acme_member_ws)
+def test_reference_email_and_whole_activation_code(world, desk, file_request):
+    mine = file_request(world.acme_member, world.acme_member_ws)
     home = file_request()
     assert found(desk, mine.reference.lower()) == [mine.reference]
-    assert found(desk, hd.home_user.email.upper()) == [home.reference]
-    key = hd.acme_licence.key.replace("-", " ").lower()
+    assert found(desk, world.home_user.email.upper()) == [home.reference]
+    key = world.acme_licence.key.replace("-", " ").lower()
     assert found(desk, key) == [mine.reference]
     # The key went through the one audited look-up, and is not in the record.
     event = AuditEvent.objects.get(action="licence.key_lookup")
-    assert event.actor == hd.agent and hd.acme_licence.key not in str(event.data)
+    assert event.actor == world.agent and world.acme_licence.key not in str(event.data)
 
 
-def test_bad_input_never_fails(hd, desk, file_request):
+def test_bad_input_never_fails(world, desk, file_request):
     file_request()
     for term in ["!!!", "'", '"unclosed', "a & | ! <b>", "x" * 5000, "-", "INC-", "@",
                  "\u0000", "a\u0000b", "x@y\u0000", "INC-2026-1\u0000", "café OR", "(((("]:
@@ -72,10 +72,10 @@ def test_bad_input_never_fails(hd, desk, file_request):
 
 
 @pytest.mark.postgres
-def test_the_index_is_written_by_the_services(hd, file_request):
+def test_the_index_is_written_by_the_services(world, file_request):
     sr = file_request(subject="Licence lost")
     assert SearchDocument.objects.filter(request=sr).exists()
-    lifecycle.add_reply(sr, by=hd.home_user, body="Nombor pesanan saya ORD-777.")
+    lifecycle.add_reply(sr, by=world.home_user, body="Nombor pesanan saya ORD-777.")
     with connection.cursor() as cursor:
         cursor.execute("SELECT vector::text FROM helpdesk_searchdocument WHERE request_id = %s",
                        [sr.pk])
@@ -84,7 +84,7 @@ def test_the_index_is_written_by_the_services(hd, file_request):
 
 
 @pytest.mark.postgres
-def test_accents_do_not_matter_in_either_language(hd, desk, file_request):
+def test_accents_do_not_matter_in_either_language(world, desk, file_request):
     sr = file_request(subject="Résumé of the café's network", description="Perisian hasad.")
     assert found(desk, "resume cafe") == [sr.reference]
     assert found(desk, "perisian") == [sr.reference]
@@ -92,9 +92,9 @@ def test_accents_do_not_matter_in_either_language(hd, desk, file_request):
 
 
 @pytest.mark.postgres
-def test_results_are_ranked_and_highlighted(hd, desk, file_request):
+def test_results_are_ranked_and_highlighted(world, desk, file_request):
     in_message = file_request(subject="Slow computer", description="Everything is slow.")
-    lifecycle.add_reply(in_message, by=hd.agent,
+    lifecycle.add_reply(in_message, by=world.agent,
                         body="Does the <img src=x onerror=alert(1)> driver update help? a<b")
     in_subject = file_request(subject="Driver update breaks the driver",
                               description="The driver update fails.")
@@ -108,8 +108,8 @@ def test_results_are_ranked_and_highlighted(hd, desk, file_request):
 
 
 @pytest.mark.postgres
-def test_reindex_rebuilds_documents_of_rows_written_in_bulk(hd):
-    sr = SupportRequestFactory(requester=hd.home_user, subject="Bulk loaded")
+def test_reindex_rebuilds_documents_of_rows_written_in_bulk(world):
+    sr = SupportRequestFactory(requester=world.home_user, subject="Bulk loaded")
     MessageFactory(request=sr, body="Written straight to the table.")
     assert not SearchDocument.objects.filter(request=sr).exists()
     assert search.reindex() >= 1
@@ -119,17 +119,17 @@ def test_reindex_rebuilds_documents_of_rows_written_in_bulk(hd):
 
 
 @pytest.mark.postgres
-def test_many_matches_are_capped_to_the_most_recent_and_said_so(hd, desk, monkeypatch):
+def test_many_matches_are_capped_to_the_most_recent_and_said_so(world, desk, monkeypatch):
     monkeypatch.setattr(search, "MATCH_CAP", 3)
     for _n in range(5):
-        SupportRequestFactory(requester=hd.home_user, subject="Printer offline")
+        SupportRequestFactory(requester=world.home_user, subject="Printer offline")
     search.reindex()
     response = desk.get(CHANGELIST, {"q": "printer"})
     assert response.context["cl"].result_count == 3
     assert "most recent are ranked here" in response.content.decode()
 
 
-def test_query_count_is_the_same_for_one_and_many_matches(hd, desk):
+def test_query_count_is_the_same_for_one_and_many_matches(world, desk):
     customer = UserFactory()
 
     def count():
@@ -145,28 +145,28 @@ def test_query_count_is_the_same_for_one_and_many_matches(hd, desk):
     for n in range(30):
         sr = SupportRequestFactory(requester=customer, subject=f"Antivirus issue {n}")
         MessageFactory(request=sr, body="Antivirus log attached.")
-        MessageFactory(request=sr, body="Restarted the antivirus service.", author=hd.agent,
+        MessageFactory(request=sr, body="Restarted the antivirus service.", author=world.agent,
                        from_staff=True)
     search.reindex()
     assert count() == one <= 15
 
 
-def test_a_partial_activation_code_is_refused_outside_a_recovery_request(hd, desk):
-    response = desk.get(CHANGELIST, {"code": hd.acme_licence.key[:11]})
+def test_a_partial_activation_code_is_refused_outside_a_recovery_request(world, desk):
+    response = desk.get(CHANGELIST, {"code": world.acme_licence.key[:11]})
     assert response.status_code == 200
     assert list(response.context["cl"].result_list) == []
     assert any("licence-recovery" in str(m) for m in get_messages(response.wsgi_request))
 
 
-def test_customers_cannot_search(hd, client, file_request):
+def test_customers_cannot_search(world, client, file_request):
     file_request()
-    client.force_login(hd.home_user)
+    client.force_login(world.home_user)
     assert client.get(CHANGELIST, {"q": "scan"}).status_code == 302
 
 
-def test_the_sqlite_containment_and_excerpts_match_words_anywhere(hd, file_request):
+def test_the_sqlite_containment_and_excerpts_match_words_anywhere(world, file_request):
     sr = file_request(subject="Keyboard", description="Typing is slow.")
-    lifecycle.add_reply(sr, by=hd.agent, body="Try the <script>x</script> onscreen keyboard.",
+    lifecycle.add_reply(sr, by=world.agent, body="Try the <script>x</script> onscreen keyboard.",
                         internal=True)
     queryset = type(sr).objects.all()
     assert list(search._contains(queryset, ["ONSCREEN", "typing"])) == [sr]

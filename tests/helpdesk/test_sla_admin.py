@@ -23,22 +23,22 @@ SlaState = SupportRequest.SlaState
 
 
 @pytest.fixture
-def boss(client, hd):
+def boss(client, world):
     # The groups get the permissions of models added after their data migration when they
     # are synced again (the demo seed does it).
     sync_staff_groups()
-    client.force_login(hd.supervisor)
+    client.force_login(world.supervisor)
     return client
 
 
 @pytest.fixture
-def premium_world(hd):
+def premium_world(world):
     malaysia_calendar()
-    targets(hd.premium)
-    for licence in (hd.globex_licence, hd.acme_licence):
+    targets(world.premium)
+    for licence in (world.globex_licence, world.acme_licence):
         licence.starts_on, licence.expires_on = date(2025, 6, 1), date(2027, 12, 31)
         licence.save()
-    return hd
+    return world
 
 
 def inline_data(prefix, rows, initial=0):
@@ -60,7 +60,7 @@ def calendar_post(hours, **fields):
     }
 
 
-def test_a_supervisor_adds_a_calendar_with_its_hours_and_days(hd, boss):
+def test_a_supervisor_adds_a_calendar_with_its_hours_and_days(world, boss):
     response = boss.post("/admin/helpdesk/supportcalendar/add/", calendar_post([
         {"weekday": "0", "opens": "09:00", "closes": "13:00"},
         {"weekday": "0", "opens": "14:00", "closes": "18:00"},
@@ -74,7 +74,7 @@ def test_a_supervisor_adds_a_calendar_with_its_hours_and_days(hd, boss):
     assert "Christmas Eve" in page.content.decode()  # among the next days without support
 
 
-def test_overlapping_hours_and_an_unknown_state_are_refused(hd, boss):
+def test_overlapping_hours_and_an_unknown_state_are_refused(world, boss):
     response = boss.post("/admin/helpdesk/supportcalendar/add/", calendar_post([
         {"weekday": "0", "opens": "09:00", "closes": "13:00"},
         {"weekday": "0", "opens": "12:00", "closes": "18:00"},
@@ -87,40 +87,40 @@ def test_overlapping_hours_and_an_unknown_state_are_refused(hd, boss):
     assert not SupportCalendar.objects.exists()
 
 
-def test_targets_are_only_for_paid_plans(hd, boss):
+def test_targets_are_only_for_paid_plans(world, boss):
     page = boss.get("/admin/helpdesk/slatarget/add/").content.decode()
     assert "Premium Support" in page and "Standard Support</option>" not in page
     response = boss.post("/admin/helpdesk/slatarget/add/", {
-        "plan": hd.premium.pk, "priority": "high", "first_response_minutes": "240",
+        "plan": world.premium.pk, "priority": "high", "first_response_minutes": "240",
         "next_response_minutes": "480", "resolution_minutes": "1440"})
     assert response.status_code == 302
-    assert hd.premium.sla_targets.get().first_response_minutes == 240
+    assert world.premium.sla_targets.get().first_response_minutes == 240
 
 
-def test_the_authorised_contacts_admin_keeps_to_the_plans_number(hd, boss):
-    members = [MembershipFactory(company=hd.globex).user for _ in range(3)]
+def test_the_authorised_contacts_admin_keeps_to_the_plans_number(world, boss):
+    members = [MembershipFactory(company=world.globex).user for _ in range(3)]
     for user in members[:2]:
-        AuthorisedContact.objects.create(company=hd.globex, user=user)
+        AuthorisedContact.objects.create(company=world.globex, user=user)
     response = boss.post("/admin/helpdesk/authorisedcontact/add/",
-                         {"company": hd.globex.pk, "user": members[2].pk})
+                         {"company": world.globex.pk, "user": members[2].pk})
     assert response.status_code == 200 and "allows 2" in response.content.decode()
     response = boss.post("/admin/helpdesk/authorisedcontact/add/",
-                         {"company": hd.globex.pk, "user": hd.acme_admin.pk})
+                         {"company": world.globex.pk, "user": world.acme_admin.pk})
     assert "not a member" in response.content.decode()
     response = boss.post("/admin/helpdesk/authorisedcontact/add/",
-                         {"company": hd.acme.pk, "user": hd.acme_admin.pk})
+                         {"company": world.acme.pk, "user": world.acme_admin.pk})
     assert "no valid licence on a paid support plan" in response.content.decode()
     assert AuthorisedContact.objects.count() == 2
 
 
-def test_the_breach_report_counts_per_plan_queue_and_month(hd, boss, premium_world,
+def test_the_breach_report_counts_per_plan_queue_and_month(world, boss, premium_world,
                                                           file_request, time_machine):
     time_machine.move_to(kl(2026, 3, 10, 9, 0), tick=False)
-    on_time = file_request(hd.globex_admin, hd.globex_ws)
-    late = file_request(hd.globex_admin, hd.globex_ws, subject="Late")
-    file_request(hd.acme_member, hd.acme_member_ws)  # Standard Support: not counted
+    on_time = file_request(world.globex_admin, world.globex_ws)
+    late = file_request(world.globex_admin, world.globex_ws, subject="Late")
+    file_request(world.acme_member, world.acme_member_ws)  # Standard Support: not counted
     time_machine.move_to(kl(2026, 3, 10, 10, 0), tick=False)
-    lifecycle.resolve_request(on_time, by=hd.agent, note="Done.")
+    lifecycle.resolve_request(on_time, by=world.agent, note="Done.")
     time_machine.move_to(kl(2026, 3, 10, 14, 0), tick=False)
     tasks.sweep_sla()
     response = boss.get(reverse("admin:helpdesk_sla_breach_report"), {"months": "12"})
@@ -137,14 +137,14 @@ def test_the_breach_report_counts_per_plan_queue_and_month(hd, boss, premium_wor
         csv.content.decode()
     assert late.reference not in csv.content.decode()
     # An agent without the targets' permissions may not see it.
-    boss.force_login(hd.agent)
+    boss.force_login(world.agent)
     assert boss.get(reverse("admin:helpdesk_sla_breach_report")).status_code == 403
 
 
-def test_the_request_list_filters_by_sla_state_and_shows_due_times(hd, boss, premium_world,
+def test_the_request_list_filters_by_sla_state_and_shows_due_times(world, boss, premium_world,
                                                                    file_request):
-    premium = file_request(hd.globex_admin, hd.globex_ws)
-    standard = file_request(hd.acme_member, hd.acme_member_ws, subject="Standard one")
+    premium = file_request(world.globex_admin, world.globex_ws)
+    standard = file_request(world.acme_member, world.acme_member_ws, subject="Standard one")
     page = boss.get("/admin/helpdesk/supportrequest/", {"sla": "on_track"})
     assert page.status_code == 200
     html = page.content.decode()
@@ -157,16 +157,16 @@ def test_the_request_list_filters_by_sla_state_and_shows_due_times(hd, boss, pre
     assert boss.get("/admin/helpdesk/supportrequest/", {"sla": "overdue"}).status_code == 200
 
 
-def test_staff_change_the_plan_from_the_work_page(hd, client, premium_world, file_request):
-    member = MembershipFactory(company=hd.globex).user
+def test_staff_change_the_plan_from_the_work_page(world, client, premium_world, file_request):
+    member = MembershipFactory(company=world.globex).user
     sr = file_request(member, resolve_workspace(member, "globex"))
     assert sr.standard_reason == "not_authorised"
-    client.force_login(hd.agent)
+    client.force_login(world.agent)
     url = reverse("admin:helpdesk_supportrequest_change", args=[sr.pk])
     assert 'value="change_plan"' in client.get(url).content.decode()
-    response = client.post(url, {"_work": "change_plan", "change_plan-plan": hd.premium.pk})
+    response = client.post(url, {"_work": "change_plan", "change_plan-plan": world.premium.pk})
     assert response.status_code == 302
     assert any("Plan changed" in str(m) for m in get_messages(response.wsgi_request))
     sr.refresh_from_db()
-    assert sr.plan == hd.premium and sr.first_response_due is not None
+    assert sr.plan == world.premium and sr.first_response_due is not None
     assert sr.sla_state == SlaState.ON_TRACK

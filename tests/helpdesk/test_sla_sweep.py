@@ -24,22 +24,13 @@ SlaState = SupportRequest.SlaState
 
 
 @pytest.fixture
-def world(hd):
+def world(world):
     malaysia_calendar()
-    targets(hd.premium)  # normal: first response 4 h, next 8 h, resolution 24 business hours
-    hd.globex_licence.starts_on, hd.globex_licence.expires_on = (date(2025, 6, 1),
+    targets(world.premium)  # normal: first response 4 h, next 8 h, resolution 24 business hours
+    world.globex_licence.starts_on, world.globex_licence.expires_on = (date(2025, 6, 1),
                                                                  date(2027, 12, 31))
-    hd.globex_licence.save()
-    return hd
-
-
-@pytest.fixture
-def at(time_machine):
-    def move(moment):
-        time_machine.move_to(moment, tick=False)
-        return moment
-
-    return move
+    world.globex_licence.save()
+    return world
 
 
 @pytest.fixture

@@ -40,16 +40,16 @@ def test_the_groups_hold_their_permissions():
 
 
 @pytest.mark.django_db
-def test_emails_are_queued_in_the_customers_language(hd, file_request, run_outbox):
-    hd.home_user.language = "ms"
-    hd.home_user.save()
+def test_emails_are_queued_in_the_customers_language(world, file_request, run_outbox):
+    world.home_user.language = "ms"
+    world.home_user.save()
     sr = file_request()
     notification = Notification.objects.get()
     assert notification.language == "ms" and notification.template == "request_received"
-    assert notification.context == {"reference": sr.reference, "subject": sr.subject,
-                                    "url": sr.portal_path, "name": notification.context["name"],
-                                    "rule_set": hd.rules.pk, "follows_up": "", "premium_plan": "",
-                                    "filed_under_standard": False}
+    assert notification.context == {
+        "reference": sr.reference, "subject": sr.subject, "url": sr.portal_path,
+        "name": notification.context["name"], "rule_set": world.rules.pk, "follows_up": "",
+        "premium_plan": "", "filed_under_standard": False}
     assert len(run_outbox()) == 1
 
 

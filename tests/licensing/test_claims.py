@@ -148,7 +148,8 @@ def test_refused_claims_are_audited_without_the_full_key(world, api):
 def test_the_service_refuses_a_workspace_of_somebody_else(world):
     licence = LicenceFactory(product=world.biz)
     with pytest.raises(NotAllowed):
-        licences.claim_licence(key=licence.key, workspace=world.acme_ws, user=world.globex_admin)
+        licences.claim_licence(key=licence.key, workspace=world.acme_admin_ws,
+                               user=world.globex_admin)
 
 
 # Portal pages --------------------------------------------------------------------------

@@ -29,7 +29,7 @@ FREE = ["community"]
 @pytest.mark.parametrize("where", ["MY", "SG"])
 def test_every_out_of_scope_topic_cites_its_clause_and_offers_its_service_where_offered(
         world, number, where):
-    workspace = world.acme_ws if where == "MY" else world.sgco_ws
+    workspace = world.acme_admin_ws if where == "MY" else world.sgco_ws
     decision = decide(workspace=workspace, category=category(f"oos_4_2_{number}"))
     assert decision.eligible is False
     assert decision.clause == f"4.2.{number}"
@@ -49,7 +49,7 @@ def test_a_topic_offers_the_free_routes_only_when_its_service_is_withdrawn(world
 
 def test_a_topic_comes_before_every_product_check(world):
     """Rule 1 wins even with a product past end of support and no licence."""
-    decision = decide(workspace=world.acme_ws, category=category("oos_4_2_14"),
+    decision = decide(workspace=world.acme_admin_ws, category=category("oos_4_2_14"),
                       product=world.biz, version=world.biz_old, os="windows", os_version="5")
     assert decision.clause == "4.2.14"
     assert [o.code for o in decision.offers] == ["incident_response", *FREE]
@@ -64,16 +64,16 @@ def _licence(world, holder, **fields):
 # id, arrange(world) -> decide() kwargs, eligible, clause, offer codes
 CASES = [
     ("4.1.3 licence recovery without product or licence",
-     lambda w: {"workspace": w.acme_ws, "category": category("licence_recovery")},
+     lambda w: {"workspace": w.acme_admin_ws, "category": category("licence_recovery")},
      True, None, []),
     ("4.1.4 download without product or licence",
-     lambda w: {"workspace": w.acme_ws, "category": category("howto_download")},
+     lambda w: {"workspace": w.acme_admin_ws, "category": category("howto_download")},
      True, None, []),
     ("4.1.4 documentation without product or licence",
      lambda w: {"workspace": w.sg_ws, "category": category("find_documentation")},
      True, None, []),
     ("4.1.4 online services, even naming an unsupported version",
-     lambda w: {"workspace": w.acme_ws, "category": category("online_services"),
+     lambda w: {"workspace": w.acme_admin_ws, "category": category("online_services"),
                 "product": w.biz, "version": w.biz_old},
      True, None, []),
     ("4.3.2 home version past end of support",
@@ -92,7 +92,7 @@ CASES = [
                 "os_version": "5"},
      False, "4.3.2", ["support_extension", *FREE]),
     ("4.3.2 before 4.5b: business version past end of support with a valid licence",
-     lambda w: {"workspace": w.acme_ws, "category": category("malfunction"),
+     lambda w: {"workspace": w.acme_admin_ws, "category": category("malfunction"),
                 "product": w.biz, "version": w.biz_old, "os": "windows", "os_version": "10",
                 "_licence": _licence(w, w.acme)},
      False, "4.3.2", ["support_extension", *FREE]),
@@ -107,7 +107,7 @@ CASES = [
                 "os_version": "6.1"},
      False, "4.3.1", FREE),
     ("4.3.1 before 4.5b: business product on an old OS without a licence",
-     lambda w: {"workspace": w.acme_ws, "category": category("malfunction"),
+     lambda w: {"workspace": w.acme_admin_ws, "category": category("malfunction"),
                 "product": w.biz, "version": w.biz_v, "os": "windows", "os_version": "8.1"},
      False, "4.3.1", FREE),
     ("macOS 10.15 meets the minimum 10.15",
@@ -126,52 +126,52 @@ CASES = [
                 "os_version": "10.0"},
      True, None, []),
     ("4.5b business product without any licence",
-     lambda w: {"workspace": w.acme_ws, "category": category("malfunction"),
+     lambda w: {"workspace": w.acme_admin_ws, "category": category("malfunction"),
                 "product": w.biz, "version": w.biz_v, "os": "windows", "os_version": "11"},
      False, "4.5b", FREE),
     ("4.5b expired licence",
-     lambda w: {"workspace": w.acme_ws, "category": category("malfunction"),
+     lambda w: {"workspace": w.acme_admin_ws, "category": category("malfunction"),
                 "product": w.biz, "version": w.biz_v, "os": "windows", "os_version": "11",
                 "_licence": _licence(w, w.acme, starts_on=today() - timedelta(days=400),
                                      expires_on=today() - timedelta(days=1))},
      False, "4.5b", FREE),
     ("4.5b revoked licence",
-     lambda w: {"workspace": w.acme_ws, "category": category("false_positive"),
+     lambda w: {"workspace": w.acme_admin_ws, "category": category("false_positive"),
                 "product": w.biz, "version": w.biz_v, "os": "windows", "os_version": "11",
                 "_licence": _licence(w, w.acme, status=Licence.Status.REVOKED)},
      False, "4.5b", FREE),
     ("4.5b licence not started yet",
-     lambda w: {"workspace": w.acme_ws, "category": category("malfunction"),
+     lambda w: {"workspace": w.acme_admin_ws, "category": category("malfunction"),
                 "product": w.biz, "version": w.biz_v, "os": "windows", "os_version": "11",
                 "_licence": _licence(w, w.acme, starts_on=today() + timedelta(days=1))},
      False, "4.5b", FREE),
     ("4.5b another company's valid licence does not count",
-     lambda w: {"workspace": w.acme_ws, "category": category("malfunction"),
+     lambda w: {"workspace": w.acme_admin_ws, "category": category("malfunction"),
                 "product": w.biz, "version": w.biz_v, "os": "windows", "os_version": "11",
                 "_licence": _licence(w, w.globex)},
      False, "4.5b", FREE),
     ("4.5b another company's key given",
-     lambda w: {"workspace": w.acme_ws, "category": category("malfunction"),
+     lambda w: {"workspace": w.acme_admin_ws, "category": category("malfunction"),
                 "product": w.biz, "version": w.biz_v, "os": "windows", "os_version": "11",
                 "licence_key": _licence(w, w.globex).key},
      False, "4.5b", FREE),
     ("4.5b an unclaimed licence does not count",
-     lambda w: {"workspace": w.acme_ws, "category": category("malfunction"),
+     lambda w: {"workspace": w.acme_admin_ws, "category": category("malfunction"),
                 "product": w.biz, "version": w.biz_v, "os": "windows", "os_version": "11",
                 "_licence": LicenceFactory(product=w.biz)},
      False, "4.5b", FREE),
     ("4.5b a licence of another product does not count",
-     lambda w: {"workspace": w.acme_ws, "category": category("malfunction"),
+     lambda w: {"workspace": w.acme_admin_ws, "category": category("malfunction"),
                 "product": w.biz, "version": w.biz_v, "os": "windows", "os_version": "11",
                 "_licence": _licence(w, w.acme, product=w.biz_free)},
      False, "4.5b", FREE),
     ("4.5b an admin's own business licence does not count for the company",
-     lambda w: {"workspace": w.acme_ws, "category": category("malfunction"),
+     lambda w: {"workspace": w.acme_admin_ws, "category": category("malfunction"),
                 "product": w.biz, "version": w.biz_v, "os": "windows", "os_version": "11",
                 "_licence": _licence(w, w.acme_admin)},
      False, "4.5b", FREE),
     ("4.5b the given key is the one checked, even with another valid licence",
-     lambda w: {"workspace": w.acme_ws, "category": category("malfunction"),
+     lambda w: {"workspace": w.acme_admin_ws, "category": category("malfunction"),
                 "product": w.biz, "version": w.biz_v, "os": "windows", "os_version": "11",
                 "_licence": _licence(w, w.acme),
                 "licence_key": _licence(w, w.acme, expires_on=today() - timedelta(days=1),
@@ -183,12 +183,12 @@ CASES = [
                 "_licence": _licence(w, w.acme_admin)},
      True, None, []),
     ("eligible: business product with a valid company licence",
-     lambda w: {"workspace": w.acme_ws, "category": category("undetected_malware"),
+     lambda w: {"workspace": w.acme_admin_ws, "category": category("undetected_malware"),
                 "product": w.biz, "version": w.biz_v, "os": "linux", "os_version": "6.8",
                 "_licence": _licence(w, w.acme)},
      True, None, []),
     ("eligible: the given key is a valid licence the company holds",
-     lambda w: {"workspace": w.acme_ws, "category": category("malfunction"),
+     lambda w: {"workspace": w.acme_admin_ws, "category": category("malfunction"),
                 "product": w.biz, "version": w.biz_v, "os": "windows", "os_version": "11",
                 "licence_key": _licence(w, w.acme).key},
      True, None, []),
@@ -201,7 +201,7 @@ CASES = [
                                         expires_on=today() - timedelta(days=400)).key},
      True, None, []),
     ("4.5a home commercial product without any licence, in a company",
-     lambda w: {"workspace": w.acme_ws, "category": category("malfunction"),
+     lambda w: {"workspace": w.acme_admin_ws, "category": category("malfunction"),
                 "product": w.home_product, "version": w.home_v, "os": "windows",
                 "os_version": "11"},
      True, None, []),
@@ -221,7 +221,7 @@ CASES = [
                 "product": w.free, "version": w.free_v, "os": "android", "os_version": "14"},
      False, "4.5a", FREE),
     ("7 otherwise eligible: a free-premium business product needs no licence",
-     lambda w: {"workspace": w.acme_ws, "category": category("malfunction"),
+     lambda w: {"workspace": w.acme_admin_ws, "category": category("malfunction"),
                 "product": w.biz_free, "version": w.biz_free_v, "os": "windows",
                 "os_version": "11"},
      True, None, []),
@@ -249,14 +249,14 @@ def test_decision_table(world, arrange, eligible, clause, offers):
 
 def test_the_licence_that_satisfied_4_5b_is_returned(world):
     licence = _licence(world, world.acme)
-    decision = decide(workspace=world.acme_ws, category=category("malfunction"),
+    decision = decide(workspace=world.acme_admin_ws, category=category("malfunction"),
                       product=world.biz, version=world.biz_v, os="windows", os_version="11")
     assert decision.licence == licence
 
 
 def test_a_given_key_held_by_somebody_else_is_not_returned(world):
     other = _licence(world, world.globex)
-    decision = decide(workspace=world.acme_ws, category=category("malfunction"),
+    decision = decide(workspace=world.acme_admin_ws, category=category("malfunction"),
                       product=world.home_product, version=world.home_v, os="windows",
                       os_version="11", licence_key=other.key)
     assert decision.eligible and decision.licence is None
@@ -286,7 +286,7 @@ def test_decide_writes_nothing(world):
     _licence(world, world.acme, expires_on=today() - timedelta(days=1),
              starts_on=today() - timedelta(days=5))
     with CaptureQueriesContext(connection) as queries:
-        decision = decide(workspace=world.acme_ws, category=category("malfunction"),
+        decision = decide(workspace=world.acme_admin_ws, category=category("malfunction"),
                           product=world.biz, version=world.biz_v, os="windows",
                           os_version="11")
     assert decision.clause == "4.5b"
@@ -294,7 +294,7 @@ def test_decide_writes_nothing(world):
 
 
 def test_a_refusal_is_recorded_for_staff_and_an_acceptance_is_not(world):
-    refused = EligibilityFacts(workspace=world.acme_ws, category=category("malfunction"),
+    refused = EligibilityFacts(workspace=world.acme_admin_ws, category=category("malfunction"),
                                product=world.biz, version=world.biz_v, os="windows",
                                os_version="11")
     assert intake.check(refused, by=world.acme_admin).clause == "4.5b"
@@ -303,17 +303,17 @@ def test_a_refusal_is_recorded_for_staff_and_an_acceptance_is_not(world):
     assert (event.data["category"], event.data["product"], event.data["version"]) == (
         "malfunction", "endpoint", "12.8")
     assert event.company == world.acme and event.actor == world.acme_admin
-    accepted = EligibilityFacts(workspace=world.acme_ws, category=category("howto_download"))
+    accepted = EligibilityFacts(workspace=world.acme_admin_ws, category=category("howto_download"))
     assert intake.check(accepted, by=world.acme_admin).eligible
     assert AuditEvent.objects.filter(action="eligibility.refused").count() == 1
 
 
 def test_repeated_refusals_fold_into_one_row_per_person_clause_and_minute(world):
     """A script (or a live preview) asking again and again cannot flood the audit trail."""
-    refused = EligibilityFacts(workspace=world.acme_ws, category=category("malfunction"),
+    refused = EligibilityFacts(workspace=world.acme_admin_ws, category=category("malfunction"),
                                product=world.biz, version=world.biz_v, os="windows",
                                os_version="11")
-    topic = EligibilityFacts(workspace=world.acme_ws, category=category("oos_4_2_5"))
+    topic = EligibilityFacts(workspace=world.acme_admin_ws, category=category("oos_4_2_5"))
     for _ in range(50):
         intake.check(refused, by=world.acme_admin)
     intake.check(topic, by=world.acme_admin)
@@ -327,7 +327,7 @@ def test_repeated_refusals_fold_into_one_row_per_person_clause_and_minute(world)
 def test_reasons_follow_the_language_of_whoever_reads_them(world):
     """A decision is data: the same decision reads in English and in Malay."""
     topic = category("oos_4_2_5")
-    decision = decide(workspace=world.acme_ws, category=topic)
+    decision = decide(workspace=world.acme_admin_ws, category=topic)
     assert decision.clause == "4.2.5"
     assert [o.code for o in decision.offers] == ["professional_services", *FREE]
     assert topic.name in decision.reason and "Professional Services" in decision.reason
@@ -347,7 +347,7 @@ def test_reasons_follow_the_language_of_whoever_reads_them(world):
 def test_dates_in_a_reason_follow_the_readers_format(world):
     licence = _licence(world, world.acme, starts_on=date(2024, 9, 1),
                        expires_on=date(2025, 8, 31))
-    decision = decide(workspace=world.acme_ws, category=category("malfunction"),
+    decision = decide(workspace=world.acme_admin_ws, category=category("malfunction"),
                       product=world.biz, version=world.biz_v, os="windows", os_version="11")
     assert decision.params["date"] == licence.expires_on.isoformat()
     assert "31 August 2025" in decision.reason

@@ -8,8 +8,9 @@ from django.db import IntegrityError
 from licensing.eligibility import decide
 from licensing.models import ProductSegment, SystemRequirement
 from licensing.versions import parse_platform_version
+from tests.helpdesk.factories import version_with_requirements
 
-from .conftest import _version, category
+from .conftest import category
 from .factories import LicenceFactory, ProductFactory, SystemRequirementFactory
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +49,7 @@ def server_product(world):
     2016 or later), licensed to Acme."""
     product = ProductFactory(code="file-server", name="File Server Security",
                              segment=ProductSegment.BUSINESS)
-    version = _version(product, "11.0", windows="10")
+    version = version_with_requirements(product, "11.0", windows="10")
     SystemRequirementFactory(version=version, os="windows", min_os_version="Server 2016")
     LicenceFactory(product=product, company=world.acme)
     return product, version
@@ -65,7 +66,7 @@ def server_product(world):
 def test_a_requirement_is_met_within_its_line(world, server_product, os_version, eligible,
                                               reason):
     product, version = server_product
-    decision = decide(workspace=world.acme_ws, category=category("malfunction"),
+    decision = decide(workspace=world.acme_admin_ws, category=category("malfunction"),
                       product=product, version=version, os="windows", os_version=os_version)
     assert (decision.eligible, decision.clause) == (eligible, None if eligible else "4.3.1")
     assert reason in decision.reason
@@ -85,9 +86,9 @@ def test_a_line_the_version_does_not_list_is_not_supported(world):
 def test_a_server_only_version_does_not_take_a_workstation(world):
     product = ProductFactory(code="mail-server", name="Mail Server",
                              segment=ProductSegment.BUSINESS)
-    version = _version(product, "9.0")
+    version = version_with_requirements(product, "9.0")
     SystemRequirementFactory(version=version, os="windows", min_os_version="server 2019")
-    decision = decide(workspace=world.acme_ws, category=category("malfunction"),
+    decision = decide(workspace=world.acme_admin_ws, category=category("malfunction"),
                       product=product, version=version, os="windows", os_version="11")
     assert decision.clause == "4.3.1"
     assert "runs on Windows Server 2019 or later, not on Windows 11" in decision.reason
@@ -145,7 +146,7 @@ def test_staff_list_a_workstation_and_a_server_minimum_but_not_two_of_one_line(w
     from tests.accounts.factories import StaffFactory
 
     client.force_login(StaffFactory())
-    version = _version(world.biz, "13.0")
+    version = version_with_requirements(world.biz, "13.0")
     url = f"/admin/licensing/productversion/{version.pk}/change/"
     twice = client.post(url, _requirements_form(version, [("windows", "10"),
                                                          ("windows", "windows 11")]))

@@ -10,7 +10,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from helpdesk.models import SelfHelpResource
-from tests.accounts.factories import CompanyFactory, MembershipFactory, UserFactory
+from tests.accounts.factories import CompanyFactory, MembershipFactory
 from tests.licensing.factories import LicenceFactory, today
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +71,6 @@ def self_help(world, resources):
 @pytest.fixture
 def asker(world):
     """The user and workspace slug of each kind of asker in CASES."""
-    sg_user = UserFactory(email="sam@example.sg", country="SG")
     unlicensed = MembershipFactory(company=CompanyFactory(slug="initech", name="Initech"),
                                    role="admin", user__email="admin@initech.example").user
     expired_company = CompanyFactory(slug="umbrella", name="Umbrella")
@@ -79,7 +78,7 @@ def asker(world):
                                 user__email="admin@umbrella.example").user
     LicenceFactory(product=world.biz, company=expired_company,
                    starts_on=today() - timedelta(days=400), expires_on=today() - timedelta(1))
-    return {"home": (world.home_user, "my"), "sg": (sg_user, "my"),
+    return {"home": (world.home_user, "my"), "sg": (world.sg_user, "my"),
             "unlicensed": (unlicensed, "initech"), "expired": (expired, "umbrella")}
 
 

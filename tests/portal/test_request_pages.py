@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from helpdesk.models import Attachment, Message, SupportRequest
 from helpdesk.requests import lifecycle
-from tests.accounts.factories import AgentFactory
 from tests.helpdesk.factories import SupportRequestFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,8 +20,8 @@ XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
 @pytest.fixture
-def agent(db):
-    return AgentFactory(email="agent@example.org", full_name="Amir Agent")
+def agent(world):
+    return world.agent
 
 
 @pytest.fixture

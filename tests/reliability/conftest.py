@@ -8,7 +8,6 @@ import socket
 import subprocess
 import time
 from pathlib import Path
-from types import SimpleNamespace
 from urllib.parse import quote
 
 import pytest
@@ -183,37 +182,3 @@ def mail_dir(tmp_path):
     path.mkdir()
     yield path
     shutil.rmtree(path, ignore_errors=True)
-
-
-# A demo-like world --------------------------------------------------------------------
-
-
-@pytest.fixture
-def people(db):
-    """A home user, Acme (admin and two members), Globex (admin) and a support agent, like
-    the demo accounts; the companies are verified."""
-    from accounts.models import CompanySegment
-    from tests.accounts.factories import (
-        AgentFactory,
-        CompanyFactory,
-        MembershipFactory,
-        UserFactory,
-        supervisor,
-    )
-
-    w = SimpleNamespace()
-    w.home = UserFactory(email="home@example.com", full_name="Hana Home")
-    w.home2 = UserFactory(email="home2@example.com", full_name="Harun Home")
-    w.acme = CompanyFactory(name="Acme", slug="acme")
-    w.globex = CompanyFactory(name="Globex", slug="globex",
-                              segment=CompanySegment.MEDIUM_LARGE_BUSINESS)
-    w.acme_admin = MembershipFactory(company=w.acme, role="admin",
-                                     user__email="admin@acme.example").user
-    w.acme_member = MembershipFactory(company=w.acme, user__email="member@acme.example").user
-    w.acme_member2 = MembershipFactory(company=w.acme,
-                                       user__email="member2@acme.example").user
-    w.globex_admin = MembershipFactory(company=w.globex, role="admin",
-                                       user__email="admin@globex.example").user
-    w.agent = AgentFactory(email="agent@example.com", full_name="Amir Agent")
-    w.supervisor = supervisor(email="supervisor@example.com", full_name="Sara Supervisor")
-    return w

@@ -20,14 +20,14 @@ from helpdesk.requests import files, filing
 from licensing.models import RequestCategory
 from tests.accounts.factories import StaffFactory
 
-from .world import build_world
+from .world import build_owned_world
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def world(db):
-    return build_world()
+    return build_owned_world()
 
 
 def client_for(user) -> Client:
@@ -51,12 +51,12 @@ def last(action: str) -> AuditEvent:
 
 def sample_of(world):
     sample_request = filing.file_request(filing.RequestIntake.of(
-        workspace=Workspace(user=world.home),
+        workspace=Workspace(user=world.home_user),
         category=RequestCategory.objects.get(code="false_positive"), subject="False alarm",
         description="My own tool is flagged.", product=world.home_product,
-        version=world.home_version, os="windows", os_version="11"), by=world.home)
+        version=world.home_v, os="windows", os_version="11"), by=world.home_user)
     attachment = files.upload_attachment(
-        sample_request, by=world.home,
+        sample_request, by=world.home_user,
         file=SimpleUploadedFile("tool.exe", b"MZ\x90\x00" + b"\x00" * 64))
     assert attachment.is_sample
     return sample_request, attachment
@@ -72,7 +72,7 @@ def test_a_staff_download_of_a_sample_is_recorded_in_the_api_and_the_admin(world
     assert event.object_id == str(attachment.pk)
     assert event.data["reference"] == sample_request.reference
     assert event.data["sha256"] == attachment.sha256
-    assert event.home_user == world.home  # the workspace it belongs to
+    assert event.home_user == world.home_user  # the workspace it belongs to
 
     admin_url = reverse("admin:helpdesk_supportrequest_download",
                         args=[sample_request.pk, attachment.pk])
@@ -80,7 +80,7 @@ def test_a_staff_download_of_a_sample_is_recorded_in_the_api_and_the_admin(world
     assert last("helpdesk.sample_downloaded").actor == world.agent
     assert AuditEvent.objects.filter(action="helpdesk.sample_downloaded").count() == 2
     # The customer never gets it, and nothing is recorded for the refusal of a file.
-    assert api_for(world.home).get(
+    assert api_for(world.home_user).get(
         f"/api/v1/requests/{sample_request.reference}/attachments/{attachment.pk}/download/"
     ).status_code == 404
 
@@ -120,15 +120,15 @@ def test_a_role_change_in_a_company_is_recorded(world):
 
 
 def test_token_creation_is_recorded_from_the_portal_and_the_api(world):
-    response = client_for(world.home).post("/my/tokens/", {"name": "backup script"})
+    response = client_for(world.home_user).post("/my/tokens/", {"name": "backup script"})
     assert response.status_code == 200
     event = last("api_token.created")
-    assert event.actor == world.home and "backup script" in event.object_repr
+    assert event.actor == world.home_user and "backup script" in event.object_repr
     assert event.ip_address == "127.0.0.1"
-    response = api_for(world.home2).post("/api/v1/tokens/", {"name": "ci"}, format="json")
+    response = api_for(world.other_home).post("/api/v1/tokens/", {"name": "ci"}, format="json")
     assert response.status_code == 201
     event = last("api_token.created")
-    assert event.actor == world.home2 and event.home_user == world.home2
+    assert event.actor == world.other_home and event.home_user == world.other_home
     assert response.json()["key"] not in str(event.data) + event.object_repr
 
 
@@ -145,7 +145,7 @@ FILING = {"workspace": "my", "category": "malfunction", "product": "home-premium
     ("filing-business", "4.5b"),  # a company without a valid licence
 ])
 def test_every_refusal_under_the_rules_is_recorded(world, way, clause):
-    user = world.home
+    user = world.home_user
     data = {**FILING, "os_version": "7"}
     if way == "eligibility":
         response = api_for(user).post("/api/v1/eligibility/", data, format="json")
@@ -178,11 +178,11 @@ def test_every_refusal_under_the_rules_is_recorded(world, way, clause):
 
 
 def test_a_refused_licence_claim_is_recorded(world):
-    response = api_for(world.home).post("/api/v1/licences/", {
+    response = api_for(world.home_user).post("/api/v1/licences/", {
         "workspace": "my", "licence_key": "AAAAA-BBBBB-CCCCC-DDDDD"}, format="json")
     assert response.status_code == 400
     event = last("licence.claim_refused")
-    assert event.actor == world.home and event.home_user == world.home
+    assert event.actor == world.home_user and event.home_user == world.home_user
 
 
 def test_supervisors_read_the_trail_in_the_admin_and_agents_do_not(world):

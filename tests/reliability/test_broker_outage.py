@@ -48,12 +48,12 @@ def timed(action):
 
 
 def test_actions_succeed_while_redis_is_down_and_every_email_goes_out_once_after(
-        people, private_redis, celery_broker, workers, mail_dir):
+        world, private_redis, celery_broker, workers, mail_dir):
     celery_broker.use(private_redis.url, PUBLISH_OPTIONS)
     private_redis.stop()
 
     customer = APIClient()
-    customer.force_authenticate(people.home)
+    customer.force_authenticate(world.home_user)
     response, seconds = timed(lambda: customer.post("/api/v1/requests/", {
         "workspace": "my", "category": "licence_recovery",
         "subject": "Lost my activation code",
@@ -71,10 +71,10 @@ def test_actions_succeed_while_redis_is_down_and_every_email_goes_out_once_after
     assert seconds < QUICK
 
     _, seconds = timed(lambda: lifecycle.add_reply(
-        support_request, by=people.agent, body="Found it: the code is on its way."))
+        support_request, by=world.agent, body="Found it: the code is on its way."))
     assert seconds < QUICK
     _, seconds = timed(lambda: lifecycle.resolve_request(
-        support_request, by=people.agent, note="Sent to your address."))
+        support_request, by=world.agent, note="Sent to your address."))
     assert seconds < QUICK
 
     # Everything is saved; the emails wait in the outbox, marked as queued.
@@ -99,7 +99,7 @@ def test_actions_succeed_while_redis_is_down_and_every_email_goes_out_once_after
     assert len(files) == len(pending), [f.read_text()[:300] for f in files]
     recipients = sorted(line for f in files for line in f.read_text().splitlines()
                         if line.startswith("To: "))
-    assert recipients == [f"To: {people.home.email}"] * len(pending)
+    assert recipients == [f"To: {world.home_user.email}"] * len(pending)
     assert all(n.attempts == 1 for n in Notification.objects.all())
     # The re-scan has nothing left to send.
     assert services.requeue_pending(timezone.now()) == 0

@@ -19,7 +19,7 @@ from django.test import Client
 from tests.accounts.factories import StaffFactory
 
 from .urls import admin_pages, portal_pages
-from .world import build_world
+from .world import build_owned_world
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +85,7 @@ def assert_headers(response, url):
 
 
 def collect_pages():
-    world = build_world()
+    world = build_owned_world()
     staff = StaffFactory()
     pages = [(None, url) for url in PUBLIC_PAGES]
     pages += portal_pages(world)

@@ -28,13 +28,13 @@ from .urls import (
     served_methods,
     walk,
 )
-from .world import build_world
+from .world import build_owned_world
 
 pytestmark = pytest.mark.django_db
 
 
 def test_every_object_url_answers_404_to_everyone_outside_its_reach():
-    world = build_world()
+    world = build_owned_world()
     clients = {}
     for user in world.customers:
         clients[user] = Client()

@@ -83,53 +83,23 @@ def in_process(monkeypatch):
 
 
 @pytest.fixture
-def world(db):
-    """Demo-like data: Hana at home, Acme (admin, member), Globex (admin); requests with
-    messages and files, licences, quotes and survey links; a token per caller."""
-    from accounts.workspace import Workspace, resolve_workspace
+def callers(world):
+    """The test world with requests, messages and files, licences, quotes and survey links;
+    a token per caller: Hana at home and Acme's member."""
+    from accounts.workspace import resolve_workspace
     from feedback.models import FeedbackRequest, Survey
     from helpdesk.requests import files, filing, lifecycle
-    from helpdesk.rules.services import load_published_rules
-    from licensing.models import OperatingSystem, ProductKind, ProductSegment, RequestCategory
-    from tests.accounts.factories import (
-        AgentFactory,
-        CompanyFactory,
-        MembershipFactory,
-        UserFactory,
-    )
-    from tests.licensing.factories import (
-        LicenceFactory,
-        PaidServiceFactory,
-        ProductFactory,
-        ProductVersionFactory,
-        QuoteRequestFactory,
-        SupportPlanFactory,
-        SystemRequirementFactory,
-    )
+    from licensing.models import OperatingSystem, RequestCategory
+    from tests.licensing.factories import LicenceFactory, QuoteRequestFactory
 
-    load_published_rules()
-    plan = SupportPlanFactory()
-    PaidServiceFactory()
-    home_product = ProductFactory(code="home-premium", name="Home Premium")
-    home_version = ProductVersionFactory(product=home_product, version="21.21")
-    SystemRequirementFactory(version=home_version, os="windows", min_os_version="10")
-    free = ProductFactory(code="home-free", name="Home Free", kind=ProductKind.FREE)
-    SystemRequirementFactory(version=ProductVersionFactory(product=free, version="3.1"))
-    biz = ProductFactory(code="endpoint", name="Endpoint", segment=ProductSegment.BUSINESS)
-    biz_version = ProductVersionFactory(product=biz, version="12.8")
-    SystemRequirementFactory(version=biz_version, os="windows", min_os_version="10")
-
-    home = UserFactory(email="home@example.com")
-    acme = CompanyFactory(name="Acme", slug="acme")
-    globex = CompanyFactory(name="Globex", slug="globex")
-    MembershipFactory(company=acme, role="admin")
-    member = MembershipFactory(company=acme, user__email="member@acme.example").user
-    globex_admin = MembershipFactory(company=globex, role="admin").user
-    acme_licence = LicenceFactory(product=biz, company=acme, plan=plan)
-    globex_licence = LicenceFactory(product=biz, company=globex, plan=plan)
-    home_licence = LicenceFactory(product=home_product, home_user=home, plan=plan)
-    unclaimed = LicenceFactory(product=home_product, plan=plan)
-    agent = AgentFactory()
+    home, member, globex_admin, acme = (world.home_user, world.acme_member,
+                                        world.globex_admin, world.acme)
+    home_product, home_version, biz, biz_version = (world.home_product, world.home_v,
+                                                    world.biz, world.biz_v)
+    acme_licence, globex_licence = world.acme_licence, world.globex_licence
+    home_licence = LicenceFactory(product=home_product, home_user=home, plan=world.standard)
+    unclaimed = LicenceFactory(product=home_product, plan=world.standard)
+    agent = world.agent
     malfunction = RequestCategory.objects.get(code="malfunction")
 
     def file(user, workspace, product, version):
@@ -138,7 +108,7 @@ def world(db):
             description="At 40 per cent.", os=OperatingSystem.WINDOWS, os_version="11",
             product=product, version=version), by=user)
 
-    workspaces = {home: Workspace(user=home), member: resolve_workspace(member, "acme")}
+    workspaces = {home: world.home_ws, member: resolve_workspace(member, "acme")}
     products = {home: (home_product, home_version), member: (biz, biz_version)}
     outsider = file(globex_admin, resolve_workspace(globex_admin, "globex"), biz, biz_version)
     outsider_file = files.upload_attachment(
@@ -359,9 +329,9 @@ MUST_SUCCEED = [
 
 
 @pytest.mark.parametrize("caller_name", ["home", "member"])
-def test_every_operation_answers_as_its_schema_says(api_schema, world, in_process,
+def test_every_operation_answers_as_its_schema_says(api_schema, callers, in_process,
                                                     caller_name):
-    run = Run(world[caller_name])
+    run = Run(callers[caller_name])
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert len(operations) >= 25  # every operation of /api/v1/ is in the schema
     # Revoking tokens last, so the rest runs with the caller's first token.

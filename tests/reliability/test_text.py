@@ -17,7 +17,7 @@ from notifications.services import render
 from tests.accounts.factories import StaffFactory
 
 from .urls import admin_pages, portal_pages
-from .world import build_world
+from .world import build_owned_world
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +68,7 @@ def dangerous_in(html: str) -> list[str]:
 
 @pytest.fixture
 def world(db):
-    w = build_world(**NAMES)
+    w = build_owned_world(**NAMES)
     # A survey comment, answered in the portal.
     survey_request = FeedbackRequest.objects.filter(user=w.acme_member).first()
     answering.answer(survey_request, answers={"satisfaction": 2, "comment": COMMENT},
@@ -138,7 +138,7 @@ def test_payloads_come_back_escaped_in_the_emails(world):
 
 
 def test_markdown_keeps_formatting_but_drops_script_and_javascript_links(world):
-    message = world.requests[world.home].messages.filter(author=world.home).first()
+    message = world.requests[world.home_user].messages.filter(author=world.home_user).first()
     html = message.body_html
     assert not dangerous_in(html)
     assert "&lt;script&gt;" in html  # the typed text stays visible, as text

@@ -139,7 +139,7 @@ def portal_pages(world) -> list[tuple[object, str]]:
             continue
         names = [n for n in parameters(route) if n in OBJECT_ARGUMENTS]
         if not names and not public_reason(route):
-            pages.append((world.home, "/" + route))
+            pages.append((world.home_user, "/" + route))
     for route, pattern, kind, where in object_patterns():
         if route.startswith("api/") or not _gets(pattern):
             continue

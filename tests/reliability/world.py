@@ -1,6 +1,5 @@
-"""A demo-like world for the security tests, built with the factories and the services:
-two home users, Acme (admin and two members), Globex (admin), an agent and a supervisor,
-and for each customer what they own: requests with messages and files, a pending survey,
+"""The test world (tests/world.py) with, for each customer, what they own, made through
+the services: requests with messages and files, a pending survey,
 a quote, a licence, an API token, memberships and invitations.
 
 Every object is listed in `world.objects` with the customers who may reach it, so a test
@@ -14,29 +13,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts import services as account_services
-from accounts.models import CompanySegment, Membership
+from accounts.models import Membership
 from accounts.workspace import Workspace, resolve_workspace
 from feedback import tokens
 from feedback.models import FeedbackRequest, Survey
 from helpdesk.requests import files, filing, lifecycle
-from helpdesk.rules.services import load_published_rules
-from licensing.models import OperatingSystem, ProductSegment, RequestCategory
-from tests.accounts.factories import (
-    AgentFactory,
-    CompanyFactory,
-    MembershipFactory,
-    UserFactory,
-    supervisor,
-)
-from tests.licensing.factories import (
-    LicenceFactory,
-    PaidServiceFactory,
-    ProductFactory,
-    ProductVersionFactory,
-    QuoteRequestFactory,
-    SupportPlanFactory,
-    SystemRequirementFactory,
-)
+from licensing.models import OperatingSystem, RequestCategory
+from tests.licensing.factories import LicenceFactory, QuoteRequestFactory
+from tests.world import build_world
 
 
 @dataclass
@@ -59,50 +43,21 @@ def _company_admins(company) -> set:
             .select_related("user")}
 
 
-def build_world(**names) -> SimpleNamespace:
-    """`names` may override what people and companies are called (for the text tests)."""
-    w = SimpleNamespace(objects=[])
-    load_published_rules()
-    plan = SupportPlanFactory()
-    PaidServiceFactory()
-    w.home_product = ProductFactory(code="home-premium", name="Home Premium")
-    w.home_version = ProductVersionFactory(product=w.home_product, version="21.21")
-    SystemRequirementFactory(version=w.home_version, os="windows", min_os_version="10")
-    w.biz = ProductFactory(code="endpoint", name="Endpoint Security",
-                           segment=ProductSegment.BUSINESS)
-    w.biz_version = ProductVersionFactory(product=w.biz, version="12.8")
-    SystemRequirementFactory(version=w.biz_version, os="windows", min_os_version="10")
-
-    full_name = names.get("full_name")
-    w.home = UserFactory(email="home@example.com",
-                         full_name=full_name or "Hana Home")
-    w.home2 = UserFactory(email="home2@example.com", full_name="Harun Home")
-    w.acme = CompanyFactory(name=names.get("company_name", "Acme"), slug="acme")
-    w.globex = CompanyFactory(name="Globex", slug="globex",
-                              segment=CompanySegment.MEDIUM_LARGE_BUSINESS)
-    w.acme_admin = MembershipFactory(company=w.acme, role="admin",
-                                     user__email="admin@acme.example",
-                                     user__full_name=full_name or "Adam Acme").user
-    w.acme_member = MembershipFactory(company=w.acme, user__email="member@acme.example",
-                                      user__full_name=full_name or "Mei Acme").user
-    w.acme_member2 = MembershipFactory(company=w.acme, user__email="member2@acme.example",
-                                       user__full_name="Musa Acme").user
-    w.globex_admin = MembershipFactory(company=w.globex, role="admin",
-                                       user__email="admin@globex.example",
-                                       user__full_name="Gopal Globex").user
-    w.customers = [w.home, w.home2, w.acme_admin, w.acme_member, w.acme_member2,
+def build_owned_world(**names) -> SimpleNamespace:
+    """The test world and, for each customer, what they own. `names` may override what
+    people and companies are called and what they write (for the text tests)."""
+    w = build_world(full_name=names.get("full_name"),
+                    company_name=names.get("company_name", "Acme"))
+    w.objects = []
+    w.customers = [w.home_user, w.other_home, w.acme_admin, w.acme_member, w.acme_member2,
                    w.globex_admin]
-    w.agent = AgentFactory(email="agent@example.com", full_name="Amir Agent")
-    w.supervisor = supervisor(email="supervisor@example.com", full_name="Sara Supervisor")
-
-    w.acme_licence = LicenceFactory(product=w.biz, company=w.acme, plan=plan)
-    w.globex_licence = LicenceFactory(product=w.biz, company=w.globex, plan=plan)
-    w.home_licence = LicenceFactory(product=w.home_product, home_user=w.home, plan=plan)
+    w.home_licence = LicenceFactory(product=w.home_product, home_user=w.home_user,
+                                    plan=w.standard)
     w.objects += [
         Owned("licence", w.acme_licence, "acme", _company_users(w.acme), w.acme_admin),
         Owned("licence", w.globex_licence, "globex", _company_users(w.globex),
               w.globex_admin),
-        Owned("licence", w.home_licence, "my", {w.home}, w.home),
+        Owned("licence", w.home_licence, "my", {w.home_user}, w.home_user),
     ]
     for company, admin in ((w.acme, w.acme_admin), (w.globex, w.globex_admin)):
         w.objects.append(Owned("company", company, company.slug, _company_users(company),
@@ -115,11 +70,11 @@ def build_world(**names) -> SimpleNamespace:
     body = names.get("message", "It stops at 40 per cent, every time.")
     w.requests = {}
     malfunction = RequestCategory.objects.get(code="malfunction")
-    for user, slug in ((w.home, "my"), (w.home2, "my"), (w.acme_member, "acme"),
+    for user, slug in ((w.home_user, "my"), (w.other_home, "my"), (w.acme_member, "acme"),
                        (w.acme_admin, "acme"), (w.globex_admin, "globex")):
         workspace = Workspace(user=user) if slug == "my" else resolve_workspace(user, slug)
-        product, version = ((w.home_product, w.home_version) if slug == "my"
-                            else (w.biz, w.biz_version))
+        product, version = ((w.home_product, w.home_v) if slug == "my"
+                            else (w.biz, w.biz_v))
         support_request = filing.file_request(filing.RequestIntake.of(
             workspace=workspace, category=malfunction, subject=subject,
             description=body, product=product, version=version, os=OperatingSystem.WINDOWS,

@@ -15,12 +15,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def emailed(hd, file_request, run_outbox):
+def emailed(world, file_request, run_outbox):
     """A request with one reply by email and one email ignored (another sender)."""
     support_request = file_request()
-    address = reply_address(emails_to(run_outbox(), hd.home_user.email)[0])
+    address = reply_address(emails_to(run_outbox(), world.home_user.email)[0])
     rows = []
-    for sender, body in ((hd.home_user.email, "Done <b>now</b>."),
+    for sender, body in ((world.home_user.email, "Done <b>now</b>."),
                          ("intruder@elsewhere.example", "Let me in.")):
         row, _created = receive(compose(sender=sender, to=address, body=body, quoted=QUOTED),
                                 transport=InboundEmail.Transport.PIPE, enqueue=False)
@@ -29,9 +29,9 @@ def emailed(hd, file_request, run_outbox):
     return support_request, rows
 
 
-def test_the_request_page_shows_the_emails_with_their_outcome(hd, client, emailed):
+def test_the_request_page_shows_the_emails_with_their_outcome(world, client, emailed):
     support_request, (accepted, ignored) = emailed
-    client.force_login(hd.agent)
+    client.force_login(world.agent)
     html = client.get(reverse("admin:helpdesk_supportrequest_change",
                               args=[support_request.pk])).content.decode()
     assert "intruder@elsewhere.example" in html
@@ -42,44 +42,44 @@ def test_the_request_page_shows_the_emails_with_their_outcome(hd, client, emaile
     assert "Revoke the reply addresses" in html
 
 
-def test_the_original_is_a_download_for_staff_only(hd, client, emailed):
+def test_the_original_is_a_download_for_staff_only(world, client, emailed):
     _support_request, (accepted, _ignored) = emailed
     url = reverse("admin:helpdesk_inboundemail_original", args=[accepted.pk])
-    client.force_login(hd.agent)
+    client.force_login(world.agent)
     response = client.get(url)
     assert response.status_code == 200
     assert response["Content-Type"] == "message/rfc822"
     assert response["Content-Disposition"].startswith("attachment;")
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response.content == bytes(accepted.raw)
-    client.force_login(hd.home_user)  # customers are sent back to their portal
+    client.force_login(world.home_user)  # customers are sent back to their portal
     response = client.get(url)
     assert response.status_code == 302 and response.content != bytes(accepted.raw)
 
 
-def test_the_list_says_why_an_email_was_ignored(hd, client, emailed):
-    client.force_login(hd.agent)
+def test_the_list_says_why_an_email_was_ignored(world, client, emailed):
+    client.force_login(world.agent)
     html = client.get("/admin/helpdesk/inboundemail/?status=ignored").content.decode()
     assert "intruder@elsewhere.example" in html and "Sender is not the recipient" in html
-    assert hd.home_user.email not in html.split("result_list")[1]
+    assert world.home_user.email not in html.split("result_list")[1]
 
 
-def test_revoking_from_the_request_page(hd, client, emailed):
+def test_revoking_from_the_request_page(world, client, emailed):
     support_request, _rows = emailed
     url = reverse("admin:helpdesk_inboundemail_revoke", args=[support_request.pk])
-    client.force_login(hd.agent)
+    client.force_login(world.agent)
     assert client.get(url).status_code == 405  # a GET never changes anything
     response = client.post(url)
     assert response.status_code == 302
     revocation = ReplyAddressRevocation.objects.get()
     assert (revocation.request, revocation.user, revocation.revoked_by) == (
-        support_request, None, hd.agent)
-    client.force_login(hd.outsider)  # an agent outside the request's queue
+        support_request, None, world.agent)
+    client.force_login(world.outsider)  # an agent outside the request's queue
     client.post(url)
     assert ReplyAddressRevocation.objects.count() == 1
 
 
-def test_failed_emails_go_back_in_line(hd, emailed, django_capture_on_commit_callbacks):
+def test_failed_emails_go_back_in_line(world, emailed, django_capture_on_commit_callbacks):
     _support_request, (_accepted, ignored) = emailed
     InboundEmail.objects.filter(pk=ignored.pk).update(status=InboundEmail.Status.FAILED)
     with django_capture_on_commit_callbacks(execute=True):
@@ -88,9 +88,9 @@ def test_failed_emails_go_back_in_line(hd, emailed, django_capture_on_commit_cal
     assert ignored.status == InboundEmail.Status.IGNORED  # processed again, by the worker
 
 
-def test_an_emails_page_is_read_only_with_its_outcome_and_original(hd, client, emailed):
+def test_an_emails_page_is_read_only_with_its_outcome_and_original(world, client, emailed):
     _support_request, (_accepted, ignored) = emailed
-    client.force_login(hd.supervisor)
+    client.force_login(world.supervisor)
     url = reverse("admin:helpdesk_inboundemail_change", args=[ignored.pk])
     html = client.get(url).content.decode()
     assert "Sender is not the recipient of the reply address" in html

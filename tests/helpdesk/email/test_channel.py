@@ -17,10 +17,10 @@ Reason = InboundEmail.Reason
 
 
 @pytest.fixture
-def asked(hd, file_request, run_outbox):
+def asked(world, file_request, run_outbox):
     """A home user's request, its first email sent; (request, reply address)."""
     support_request = file_request()
-    (received,) = emails_to(run_outbox(), hd.home_user.email)
+    (received,) = emails_to(run_outbox(), world.home_user.email)
     return support_request, reply_address(received)
 
 
@@ -28,14 +28,14 @@ def customer_messages(support_request):
     return list(Message.objects.filter(request=support_request, from_staff=False))
 
 
-def test_a_reply_appears_on_the_request_without_the_quoted_text(hd, asked, send):
+def test_a_reply_appears_on_the_request_without_the_quoted_text(world, asked, send):
     support_request, address = asked
-    send(compose(sender=hd.home_user.email, to=address,
+    send(compose(sender=world.home_user.email, to=address,
                  body="The scan completes after the update.\n\nRegards,\nHana",
                  quoted=QUOTED))
     (message,) = customer_messages(support_request)
     assert message.body == "The scan completes after the update."
-    assert message.author == hd.home_user and not message.is_internal
+    assert message.author == world.home_user and not message.is_internal
     inbound = InboundEmail.objects.get()
     assert (inbound.status, inbound.message, inbound.request) == (
         Status.ACCEPTED, message, support_request)
@@ -43,9 +43,9 @@ def test_a_reply_appears_on_the_request_without_the_quoted_text(hd, asked, send)
                                  "imap": "imap"}[send.transport]
 
 
-def test_the_same_message_twice_adds_nothing(hd, asked, send):
+def test_the_same_message_twice_adds_nothing(world, asked, send):
     support_request, address = asked
-    raw = compose(sender=hd.home_user.email, to=address, body="Still failing.")
+    raw = compose(sender=world.home_user.email, to=address, body="Still failing.")
     send(raw)
     send(raw)
     assert len(customer_messages(support_request)) == 1
@@ -63,7 +63,7 @@ def test_the_same_message_twice_adds_nothing(hd, asked, send):
 ], ids=["other-address", "auto-submitted", "x-autoreply", "precedence-bulk", "mailer-daemon",
         "delivery-report"])
 def test_mail_that_is_not_the_customers_answer_adds_and_sends_nothing(
-        hd, asked, send, run_outbox, sender, headers, content_type, reason):
+        world, asked, send, run_outbox, sender, headers, content_type, reason):
     support_request, address = asked
     sent_before = Notification.objects.count()
     send(compose(sender=sender, to=address, body="I am out of the office until Monday.",
@@ -76,28 +76,28 @@ def test_mail_that_is_not_the_customers_answer_adds_and_sends_nothing(
     assert support_request.last_customer_reply_at is None
 
 
-def test_a_text_file_is_attached_to_the_reply(hd, asked, send):
+def test_a_text_file_is_attached_to_the_reply(world, asked, send):
     support_request, address = asked
-    send(compose(sender=hd.home_user.email, to=address, body="The log is attached.",
+    send(compose(sender=world.home_user.email, to=address, body="The log is attached.",
                  attachments=[("scan.log.txt", b"12:00 scan started\n12:01 stopped\n",
                                "text/plain")]))
     (message,) = customer_messages(support_request)
     (attachment,) = Attachment.objects.filter(message=message)
     assert attachment.original_name == "scan.log.txt"
     assert attachment.content_type == "text/plain" and attachment.size == 33
-    assert attachment.uploaded_by == hd.home_user and not attachment.is_sample
+    assert attachment.uploaded_by == world.home_user and not attachment.is_sample
 
 
-def test_a_program_is_refused_and_the_sender_is_told_why(hd, asked, send, run_outbox):
+def test_a_program_is_refused_and_the_sender_is_told_why(world, asked, send, run_outbox):
     support_request, address = asked
     program = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 200
-    send(compose(sender=hd.home_user.email, to=address, body="Here is the installer.",
+    send(compose(sender=world.home_user.email, to=address, body="Here is the installer.",
                  attachments=[("setup.exe", program, "application/octet-stream"),
                               ("notes.txt", b"It stops at 40 %.\n", "text/plain")]))
     (message,) = customer_messages(support_request)
     assert message.body == "Here is the installer."
     assert [a.original_name for a in message.attachments.all()] == ["notes.txt"]
-    (told,) = [m for m in emails_to(run_outbox(), hd.home_user.email)
+    (told,) = [m for m in emails_to(run_outbox(), world.home_user.email)
                if "setup.exe" in m.body]
     assert support_request.reference in told.subject
     assert "This type of file is not accepted" in told.body

@@ -23,18 +23,18 @@ Status = InboundEmail.Status
 
 
 @pytest.fixture
-def address(hd, file_request, run_outbox):
+def address(world, file_request, run_outbox):
     file_request()
-    return reply_address(emails_to(run_outbox(), hd.home_user.email)[0])
+    return reply_address(emails_to(run_outbox(), world.home_user.email)[0])
 
 
 # IMAP ---------------------------------------------------------------------------------------
 
 @pytest.mark.imap
 def test_a_poll_stores_and_moves_what_it_finds_and_the_worker_adds_it(
-        hd, address, mailbox, django_capture_on_commit_callbacks):
-    mailbox.append(compose(sender=hd.home_user.email, to=address, body="First."))
-    mailbox.append(compose(sender=hd.home_user.email, to=address, body="Second."))
+        world, address, mailbox, django_capture_on_commit_callbacks):
+    mailbox.append(compose(sender=world.home_user.email, to=address, body="First."))
+    mailbox.append(compose(sender=world.home_user.email, to=address, body="Second."))
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.poll_inbound_mailbox() == 2
     assert mailbox.count("INBOX") == 0 and mailbox.count("Processed") == 2
@@ -46,8 +46,8 @@ def test_a_poll_stores_and_moves_what_it_finds_and_the_worker_adds_it(
 
 @pytest.mark.imap
 def test_a_message_stored_but_not_moved_before_a_crash_is_moved_and_not_added_again(
-        hd, address, mailbox, django_capture_on_commit_callbacks):
-    raw = compose(sender=hd.home_user.email, to=address, body="Only once.")
+        world, address, mailbox, django_capture_on_commit_callbacks):
+    raw = compose(sender=world.home_user.email, to=address, body="Only once.")
     mailbox.append(raw)
     with django_capture_on_commit_callbacks(execute=True):
         receive(raw, transport=InboundEmail.Transport.IMAP)  # the poll that died here
@@ -57,8 +57,8 @@ def test_a_message_stored_but_not_moved_before_a_crash_is_moved_and_not_added_ag
 
 
 @pytest.mark.imap
-def test_a_wrong_password_stores_nothing_and_leaves_the_mail(hd, address, mailbox, settings):
-    mailbox.append(compose(sender=hd.home_user.email, to=address))
+def test_a_wrong_password_stores_nothing_and_leaves_the_mail(world, address, mailbox, settings):
+    mailbox.append(compose(sender=world.home_user.email, to=address))
     settings.IMAP_URL = settings.IMAP_URL.replace("imap-test-password", "wrong")
     with pytest.raises(Exception, match=r"AUTHENTICATIONFAILED|authentication failed"):
         imap.poll()
@@ -91,17 +91,17 @@ def test_imap_url_parts():
     ("not-the-signing-key", WEBHOOK_AUTH),
     (SIGNING_KEY, "anymail:wrong-secret"),
 ], ids=["bad-signature", "bad-basic-auth"])
-def test_a_post_the_provider_did_not_sign_stores_nothing(hd, address, client, webhook, key,
+def test_a_post_the_provider_did_not_sign_stores_nothing(world, address, client, webhook, key,
                                                         auth):
-    raw = compose(sender=hd.home_user.email, to=address)
+    raw = compose(sender=world.home_user.email, to=address)
     response = mailgun_post(client, raw, key=key, auth=auth)
     assert response.status_code in (400, 401, 403)
     assert not InboundEmail.objects.exists()
 
 
-def test_the_webhook_is_off_without_a_provider(hd, address, client, settings):
+def test_the_webhook_is_off_without_a_provider(world, address, client, settings):
     settings.INBOUND_EMAIL_PROVIDER = ""
-    response = mailgun_post(client, compose(sender=hd.home_user.email, to=address))
+    response = mailgun_post(client, compose(sender=world.home_user.email, to=address))
     assert response.status_code == 404
     assert not InboundEmail.objects.exists()
 
@@ -113,10 +113,10 @@ def test_a_provider_that_does_not_sign_needs_the_secret(client, settings):
     assert client.post("/email/inbound/mailgun/", {}).status_code == 404
 
 
-def test_the_webhook_keeps_the_envelope_recipient(hd, address, client, webhook,
+def test_the_webhook_keeps_the_envelope_recipient(world, address, client, webhook,
                                                   django_capture_on_commit_callbacks):
     # The customer's mail program put the address in Bcc: only the envelope names it.
-    raw = compose(sender=hd.home_user.email, to="someone@customer.example", body="Bcc'd.")
+    raw = compose(sender=world.home_user.email, to="someone@customer.example", body="Bcc'd.")
     with django_capture_on_commit_callbacks(execute=True):
         assert mailgun_post(client, raw, recipient=address).status_code == 200
     row = InboundEmail.objects.get()
@@ -126,8 +126,8 @@ def test_the_webhook_keeps_the_envelope_recipient(hd, address, client, webhook,
 # The pipe -----------------------------------------------------------------------------------
 
 def test_the_pipe_takes_the_envelope_recipient_and_says_what_became_of_it(
-        hd, address, capsys):
-    raw = compose(sender=hd.home_user.email, to="list@customer.example", body="Piped.")
+        world, address, capsys):
+    raw = compose(sender=world.home_user.email, to="list@customer.example", body="Piped.")
     call_command("receive_email", stdin=BytesIO(raw), recipient=address)
     assert "Stored: Added to a request" in capsys.readouterr().out
     call_command("receive_email", stdin=BytesIO(raw), recipient=address)
@@ -140,9 +140,9 @@ def test_the_pipe_refuses_an_empty_input():
         call_command("receive_email", stdin=BytesIO(b""))
 
 
-def test_the_pipe_records_a_message_over_the_limit_without_keeping_it(hd, address, settings):
+def test_the_pipe_records_a_message_over_the_limit_without_keeping_it(world, address, settings):
     settings.INBOUND_EMAIL_MAX_BYTES = 4096
-    raw = compose(sender=hd.home_user.email, to=address,
+    raw = compose(sender=world.home_user.email, to=address,
                   attachments=[("big.log", b"y" * 3_000_000, "text/plain")])
     call_command("receive_email", stdin=BytesIO(raw))
     row = InboundEmail.objects.get()
@@ -152,14 +152,14 @@ def test_the_pipe_records_a_message_over_the_limit_without_keeping_it(hd, addres
 # Broker outage -------------------------------------------------------------------------------
 
 def test_mail_stored_while_the_broker_is_down_is_processed_by_the_re_scan(
-        hd, address, monkeypatch, django_capture_on_commit_callbacks, time_machine):
+        world, address, monkeypatch, django_capture_on_commit_callbacks, time_machine):
     def broker_down(*args, **kwargs):
         raise OSError("Connection refused")
 
     with monkeypatch.context() as patched:
         patched.setattr(tasks.process_inbound_email, "apply_async", broker_down)
         with django_capture_on_commit_callbacks(execute=True):
-            row, _created = receive(compose(sender=hd.home_user.email, to=address),
+            row, _created = receive(compose(sender=world.home_user.email, to=address),
                                     transport=InboundEmail.Transport.WEBHOOK)
     row.refresh_from_db()
     assert row.status == Status.PENDING
@@ -173,11 +173,11 @@ def test_mail_stored_while_the_broker_is_down_is_processed_by_the_re_scan(
 
 @pytest.mark.imap
 def test_a_message_over_the_limit_is_fetched_by_its_header_only(
-        hd, address, mailbox, settings, django_capture_on_commit_callbacks):
-    raw = compose(sender=hd.home_user.email, to=address,
+        world, address, mailbox, settings, django_capture_on_commit_callbacks):
+    raw = compose(sender=world.home_user.email, to=address,
                   attachments=[("dump.log", b"z" * 200_000, "text/plain")])
     mailbox.append(raw)
-    mailbox.append(compose(sender=hd.home_user.email, to=address, body="Small one."))
+    mailbox.append(compose(sender=world.home_user.email, to=address, body="Small one."))
     settings.INBOUND_EMAIL_MAX_BYTES = 100_000
     with django_capture_on_commit_callbacks(execute=True):
         assert imap.poll() == 2
