@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Notification
+from .rendering import render_html, render_subject, render_text
 from .threading import apply_headers
 
 logger = logging.getLogger(__name__)
@@ -72,7 +73,6 @@ class TemporaryDeliveryError(Exception):
 
 def render(notification: Notification) -> EmailMultiAlternatives:
     from django.conf import settings
-    from django.template.loader import render_to_string
     from django.utils import translation
 
     if notification.template:
@@ -85,9 +85,9 @@ def render(notification: Notification) -> EmailMultiAlternatives:
         with translation.override(notification.language):
             # No request, so no context processor: the layout's `<html lang>` comes from here.
             context["LANGUAGE_CODE"] = translation.get_language()
-            subject = " ".join(render_to_string(f"{base}/subject.txt", context).split())
-            text = render_to_string(f"{base}/body.txt", context)
-            html = render_to_string(f"{base}/body.html", context)
+            subject = render_subject(f"{base}/subject.txt", context)
+            text = render_text(f"{base}/body.txt", context)
+            html = render_html(f"{base}/body.html", context)
     else:
         subject, text, html = notification.subject, notification.body_text, notification.body_html
     message = EmailMultiAlternatives(subject=subject, body=text, to=[notification.to])
