@@ -369,6 +369,10 @@ FEEDBACK_PERIODIC_WINDOW_DAYS = env.int("FEEDBACK_PERIODIC_WINDOW_DAYS", default
 FEEDBACK_QUIET_DAYS = env.int("FEEDBACK_QUIET_DAYS", default=90)
 
 # API ----------------------------------------------------------------------------
+# New API tokens per person an hour (each writes an audit row; a script looping on
+# token creation is refused with 429 instead).
+API_TOKENS_PER_HOUR = env.int("API_TOKENS_PER_HOUR", default=10)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiTokenAuthentication",
