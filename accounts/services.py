@@ -74,9 +74,9 @@ def _send_invitation(invitation: Invitation, token: str, by: User) -> None:
     notify(invitation.email, "invitation", {
         "company": invitation.company.name,
         "invited_by": by.get_full_name(),
-        "url": reverse("accounts:invitation", kwargs={"token": token}),
         "expires": invitation.expires_at.date().isoformat(),
-    }, language=_invitation_language(invitation.email, by.language))
+    }, language=_invitation_language(invitation.email, by.language),
+        credentials={"url": reverse("accounts:invitation", kwargs={"token": token})})
 
 
 def _new_token() -> tuple[str, str]:

@@ -172,6 +172,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.purge_old_notifications",
         "schedule": crontab(hour=3, minute=17),
     },
+    "purge-delivered-credentials": {
+        "task": "notifications.tasks.purge_delivered_credentials",
+        "schedule": timedelta(minutes=10),
+    },
     "helpdesk-close-resolved": {
         "task": "helpdesk.tasks.close_resolved_requests",
         "schedule": timedelta(minutes=30),
@@ -323,6 +327,9 @@ NOTIFICATION_MAX_ATTEMPTS = 6
 # A temporary mail failure is tried again after 30 s, 60 s, 120 s ... (capped at an hour).
 NOTIFICATION_RETRY_BASE_SECONDS = env.float("NOTIFICATION_RETRY_BASE_SECONDS", default=30)
 NOTIFICATION_RETENTION_DAYS = env.int("NOTIFICATION_RETENTION_DAYS", default=90)
+# Emails carrying a password-reset or invitation link are deleted this long after sending.
+NOTIFICATION_CREDENTIAL_RETENTION = timedelta(
+    minutes=env.int("NOTIFICATION_CREDENTIAL_RETENTION_MINUTES", default=60))
 
 # The email channel (helpdesk.email) ----------------------------------------------------
 # Every email about a request has a reply address <local>+<token>@INBOUND_EMAIL_DOMAIN;
