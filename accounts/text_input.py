@@ -36,17 +36,14 @@ def is_valid_text(text: str) -> bool:
 def invalid_field_in(data, field: str = WHOLE_INPUT) -> str | None:
     """The top-level name of the first value in parsed JSON holding invalid text, or None.
 
-    A name that is itself invalid is reported as the input as a whole."""
+    A top-level name that is itself invalid is reported as the input as a whole."""
     if isinstance(data, str):
         return None if is_valid_text(data) else field
     if isinstance(data, dict):
         for key, value in data.items():
-            name = field
-            if field == WHOLE_INPUT:
-                name = key if isinstance(key, str) and is_valid_text(key) else WHOLE_INPUT
-            if isinstance(key, str) and not is_valid_text(key):
-                return name
-            found = invalid_field_in(value, name)
+            if not is_valid_text(key):
+                return field
+            found = invalid_field_in(value, key if field == WHOLE_INPUT else field)
             if found is not None:
                 return found
     if isinstance(data, list):

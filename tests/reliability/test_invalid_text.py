@@ -56,11 +56,14 @@ def test_a_lone_surrogate_in_a_json_field_is_refused_under_that_field(world, url
     assert body["errors"] == {field: [str(NOT_UNICODE)]}
 
 
-def test_a_lone_surrogate_deep_in_the_body_is_refused_under_its_top_field(world):
+def test_a_lone_surrogate_deep_in_the_body_or_in_a_name_is_refused(world):
     response = post_json(world.home, "/api/v1/eligibility/",
                          {**FILING, "extra": {"notes": ["fine", "bad" + LONE_SURROGATE]}})
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["extra"]
+    response = post_json(world.home, "/api/v1/eligibility/", {**FILING, LONE_SURROGATE: "x"})
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["non_field_errors"]
 
 
 def test_a_query_string_that_is_not_utf8_is_refused(world):
