@@ -23,6 +23,12 @@ class EmailSite:
     domain: str
 
 
+# What allauth puts in the context of an email that lets its reader act as the account
+# holder: a password-reset or confirmation link, a one-time code. Such an email is stored
+# sealed in the outbox.
+CREDENTIALS = ("password_reset_url", "activate_url", "key", "code")
+
+
 class AccountAdapter(DefaultAccountAdapter):
     """allauth's emails go through the outbox like every other email, and a person signing
     in lands where they work."""
@@ -63,4 +69,5 @@ class AccountAdapter(DefaultAccountAdapter):
             )
             message = self.render_mail(template_prefix, email,
                                        {"email": email, "current_site": site, **context})
-        queue_message(message, language=language)
+        queue_message(message, language=language,
+                      carries_credentials=any(name in context for name in CREDENTIALS))

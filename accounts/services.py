@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from notifications.services import notify
 
 from . import access, audit
-from .errors import DomainError, InvalidState, NotAllowed
+from .errors import DomainError, InvalidState, NotAllowed, RateLimited
 from .models import ApiToken, Company, Invitation, Membership, User
 from .workspace import Workspace
 
@@ -74,9 +74,9 @@ def _send_invitation(invitation: Invitation, token: str, by: User) -> None:
     notify(invitation.email, "invitation", {
         "company": invitation.company.name,
         "invited_by": by.get_full_name(),
-        "url": reverse("accounts:invitation", kwargs={"token": token}),
         "expires": invitation.expires_at.date().isoformat(),
-    }, language=_invitation_language(invitation.email, by.language))
+    }, language=_invitation_language(invitation.email, by.language),
+        credentials={"url": reverse("accounts:invitation", kwargs={"token": token})})
 
 
 def _new_token() -> tuple[str, str]:
@@ -229,6 +229,7 @@ def create_api_token(user: User, *, name: str, request=None) -> tuple[ApiToken, 
     """A new personal token. The key is returned once and never stored. Staff without the
     second factor the deployment requires get none: a token would act without it."""
     access.require_second_factor(user)
+    _limit_token_creation(user)
     key = ApiToken.generate_key()
     token = ApiToken.objects.create(
         user=user, name=name, prefix=key[: ApiToken.PREFIX_LENGTH],
@@ -237,6 +238,22 @@ def create_api_token(user: User, *, name: str, request=None) -> tuple[ApiToken, 
     audit.record("api_token.created", actor=user, obj=token, workspace=Workspace(user=user),
                  request=request)
     return token, key
+
+
+def _limit_token_creation(user: User) -> None:
+    """At most API_TOKENS_PER_HOUR new tokens (and their audit rows) per person an hour;
+    the person's row is locked, so tokens made at once are counted one after another."""
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    hour_ago = timezone.now() - timedelta(hours=1)
+    recent = list(ApiToken.objects.filter(user=user, created_at__gt=hour_ago)
+                  .order_by("-created_at").values_list("created_at", flat=True)
+                  [:settings.API_TOKENS_PER_HOUR])
+    if len(recent) >= settings.API_TOKENS_PER_HOUR:
+        wait = (recent[-1] - hour_ago).total_seconds()
+        raise RateLimited(_("Too many API tokens were created in the last hour. Try again "
+                            "in %(minutes)d minutes, or use one of your tokens.") % {
+                                "minutes": max(1, int(wait + 59) // 60)},
+                          retry_after=int(wait) + 1, field="name")
 
 
 @transaction.atomic

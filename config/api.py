@@ -3,11 +3,12 @@
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, pagination, status
+from rest_framework import exceptions, pagination, parsers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from accounts.errors import DomainError, InvalidState, NotAllowed, RateLimited
+from accounts.text_input import NOT_UNICODE, invalid_field_in
 from licensing.eligibility import Refused
 
 
@@ -16,6 +17,19 @@ class PageNumberPagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
     invalid_page_message = _("That page does not exist.")
+
+
+class JSONParser(parsers.JSONParser):
+    """JSON whose text is all valid Unicode: a lone surrogate ("\\udcff") is refused under
+    its field, before any serializer could echo it back in an answer that cannot be
+    encoded (`accounts.text_input`)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        data = super().parse(stream, media_type, parser_context)
+        field = invalid_field_in(data)
+        if field is not None:
+            raise exceptions.ValidationError({field: [NOT_UNICODE]})
+        return data
 
 
 # The status of each kind of refusal; the most specific class that matches wins.

@@ -39,6 +39,11 @@ def permission_denied(request, exception):
 
 
 def bad_request(request, exception):
+    """A request refused before any view; under its field when the refusal names one
+    (`accounts.text_input`)."""
+    field = getattr(exception, "field", None)
+    message = str(exception.message) if field else _("Bad request.")
     if _wants_json(request):
-        return _json_error(_("Bad request."), "invalid", 400)
-    return render(request, "400.html", status=400)
+        return JsonResponse({"detail": message, "code": "invalid",
+                             "errors": {field: [message]} if field else {}}, status=400)
+    return render(request, "400.html", {"field": field, "message": message}, status=400)

@@ -25,7 +25,7 @@ from . import (
     product_feedback_admin,  # noqa: F401 - ideas of refused feature requests (4.2.1)
     quotes,
 )
-from .keys import KEY_FORMAT, normalize_key
+from .keys import KEY_FORMAT, is_whole_key, normalize_key
 from .models import (
     Licence,
     PaidService,
@@ -195,8 +195,9 @@ class LicenceAdmin(VisibleRowsAdmin):
     list_filter = ["status", HolderFilter, "product", "plan", "expires_on"]
     list_select_related = ["product", "plan", "company", "home_user"]
     search_fields = ["order_number", "purchaser_email"]  # and the key: get_search_results
-    search_help_text = _("A full or partial activation code, an order number or the "
-                         "purchaser's email.")
+    search_help_text = _("A whole activation code, an order number or the purchaser's "
+                         "email. A partial code is looked up only from a licence-recovery "
+                         "request (clause 4.1.3).")
     date_hierarchy = "expires_on"
     actions = ["revoke", "reinstate", "release"]
     change_form_template = "admin/licensing/licence/change_form.html"
@@ -221,7 +222,8 @@ class LicenceAdmin(VisibleRowsAdmin):
         return ["masked_key_display", "status", "company", "home_user", "claimed_at",
                 "claimed_by", "issued_at"]
 
-    @admin.display(description=_("activation code"), ordering="key")
+    # No `ordering`: a list sorted by key would let anyone page their way to a key (4.1.3).
+    @admin.display(description=_("activation code"))
     def masked_key_display(self, licence):
         return licence.masked_key
 
@@ -230,18 +232,19 @@ class LicenceAdmin(VisibleRowsAdmin):
         return licence.company or licence.home_user or "—"
 
     def get_search_results(self, request, queryset, search_term):
-        """A typed key is normalised (case, spaces, dashes); a partial one matches too."""
+        """A whole activation code goes through the one audited key look-up (4.1.3); no
+        part of a key matches here, so the list cannot be used to rebuild one."""
         term = search_term.strip()
         if not term:
             return queryset, False
-        try:
-            return queryset.filter(key=normalize_key(term)), False
-        except ValidationError:
-            pass
+        if is_whole_key(term):
+            try:
+                found = licences.find_licences_by_key(term, by=request.user, request=request)
+            except DomainError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+                return queryset.none(), False
+            return queryset.filter(pk__in=[licence.pk for licence in found]), False
         condition = Q(order_number__iexact=term) | Q(purchaser_email__icontains=term)
-        compact = "".join(ch for ch in term.upper() if ch.isalnum())
-        if 4 <= len(compact) <= 20 and compact.isascii():
-            condition |= Q(key__contains=_with_dashes(term.upper(), compact))
         if len(term) >= 3:
             condition |= Q(order_number__icontains=term)
         return queryset.filter(condition), False
@@ -333,13 +336,6 @@ class LicenceAdmin(VisibleRowsAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/licensing/licence/import.html", context)
-
-
-def _with_dashes(term: str, compact: str) -> str:
-    """A partial key as stored: keep the dashes the user typed, else search the compact
-    form (which matches within one group)."""
-    cleaned = "".join(ch for ch in term if ch.isalnum() or ch == "-").strip("-")
-    return cleaned if "-" in cleaned else compact
 
 
 # Quote requests ------------------------------------------------------------------------

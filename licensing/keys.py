@@ -27,6 +27,15 @@ def normalize_key(raw) -> str:
     return "-".join(compact[i : i + 5] for i in range(0, 20, 5))
 
 
+def is_whole_key(raw) -> bool:
+    """Whether `raw` is a complete activation code, however it is typed."""
+    try:
+        normalize_key(raw)
+    except ValidationError:
+        return False
+    return True
+
+
 def _invalid_message():
     return _("An activation code looks like %(form)s (letters A-Z and digits).") % {
         "form": KEY_FORMAT

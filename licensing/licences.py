@@ -7,6 +7,8 @@ from datetime import date
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Replace
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -76,10 +78,9 @@ def find_licences_by_key(raw: str, *, by, request=None, within=None) -> list[Lic
     _count_key_lookup(by)
     licences = Licence.objects.select_related("product", "plan", "company", "home_user").order_by(
         "-expires_on", "pk")
-    if partial:
-        groups = [group for group in text.upper().split("-") if group]
-        needle = "-".join(groups) if len(groups) > 1 else compact
-        found = list(licences.filter(key__contains=needle)[:KEY_LOOKUP_RESULTS])
+    if partial:  # compared without dashes, so however the part is typed it matches
+        found = list(licences.annotate(compact_key=Replace("key", Value("-"), Value("")))
+                     .filter(compact_key__contains=compact)[:KEY_LOOKUP_RESULTS])
     else:
         found = list(licences.filter(key=key))
     audit.record_repeatable(

@@ -10,11 +10,13 @@ from .models import Notification
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
     list_display = ["created_at", "to", "template", "subject", "language", "status", "attempts",
-                    "sent_at"]
-    list_filter = ["status", "template", "language"]
+                    "sent_at", "carries_credentials"]
+    list_filter = ["status", "template", "language", "carries_credentials"]
     search_fields = ["to", "template", "subject"]
     date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in Notification._meta.fields]
+    # The sealed part of an email carrying credentials is never shown, not even sealed.
+    readonly_fields = [f.name for f in Notification._meta.fields if f.name != "sealed"]
+    fields = readonly_fields
     actions = ["send_again"]
     show_full_result_count = False
 

@@ -56,6 +56,10 @@ class Notification(models.Model):
                                   blank=True)
     thread = models.CharField(_("thread"), max_length=100, blank=True)
     headers = models.JSONField(_("extra headers"), default=dict, blank=True)
+    # An email that lets its reader act as someone (a password reset, an invitation) keeps
+    # that part encrypted here only (`notifications.sealing`), until it is sent.
+    carries_credentials = models.BooleanField(_("carries credentials"), default=False)
+    sealed = models.TextField(_("sealed part"), blank=True, editable=False)
 
     objects = NotificationQuerySet.as_manager()
 

@@ -7,38 +7,49 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Notification
+from .rendering import render_html, render_subject, render_text
+from .sealing import seal, unseal
 from .threading import apply_headers
 
 logger = logging.getLogger(__name__)
 
 
 def notify(to: str, template: str, context: dict, language: str = "en", *, thread: str = "",
-           headers: dict | None = None) -> Notification:
+           headers: dict | None = None, credentials: dict | None = None) -> Notification:
     """Queue the email `template` to `to`, rendered in `language` when it is sent.
 
     `context` must be JSON: ids, strings and numbers, never model instances. The row is
     written in the caller's transaction, so the email exists exactly when the change does.
     The emails of one `thread` key are threaded together; `headers` (strings) are put on
-    the message as given (see `notifications.threading`).
+    the message as given (see `notifications.threading`). `credentials` are context too,
+    but a link or code that lets the reader act as someone: stored sealed, never readable
+    in the outbox (`notifications.sealing`).
     """
     notification = Notification.objects.create(
         to=to, template=template, context=context, language=language or "en",
         queued_at=timezone.now(), thread=thread, headers=headers or {},
+        carries_credentials=bool(credentials),
+        sealed=seal(credentials) if credentials else "",
     )
     _enqueue_after_commit(notification.pk)
     return notification
 
 
-def queue_message(message: EmailMessage, language: str = "en") -> list[Notification]:
-    """Queue an already rendered message (allauth's), one row per recipient."""
+def queue_message(message: EmailMessage, language: str = "en", *,
+                  carries_credentials: bool = False) -> list[Notification]:
+    """Queue an already rendered message (allauth's), one row per recipient. The bodies of
+    a message that `carries_credentials` are stored sealed (`notifications.sealing`)."""
     html = ""
     if isinstance(message, EmailMultiAlternatives):
         html = next((body for body, mime in message.alternatives if mime == "text/html"), "")
+    bodies = {"body_text": message.body, "body_html": html}
+    if carries_credentials:
+        bodies = {"body_text": "", "body_html": "", "sealed": seal(bodies)}
     now = timezone.now()
     rows = [
         Notification.objects.create(
-            to=recipient, language=language, subject=str(message.subject),
-            body_text=message.body, body_html=html, queued_at=now,
+            to=recipient, language=language, subject=str(message.subject), queued_at=now,
+            carries_credentials=carries_credentials, **bodies,
         )
         for recipient in message.to
     ]
@@ -72,12 +83,13 @@ class TemporaryDeliveryError(Exception):
 
 def render(notification: Notification) -> EmailMultiAlternatives:
     from django.conf import settings
-    from django.template.loader import render_to_string
     from django.utils import translation
 
+    sealed = unseal(notification.sealed) if notification.sealed else {}
     if notification.template:
         context = {
             **notification.context,
+            **sealed,
             "site_url": settings.SITE_URL,
             "site_name": settings.SITE_NAME,
         }
@@ -85,11 +97,13 @@ def render(notification: Notification) -> EmailMultiAlternatives:
         with translation.override(notification.language):
             # No request, so no context processor: the layout's `<html lang>` comes from here.
             context["LANGUAGE_CODE"] = translation.get_language()
-            subject = " ".join(render_to_string(f"{base}/subject.txt", context).split())
-            text = render_to_string(f"{base}/body.txt", context)
-            html = render_to_string(f"{base}/body.html", context)
+            subject = render_subject(f"{base}/subject.txt", context)
+            text = render_text(f"{base}/body.txt", context)
+            html = render_html(f"{base}/body.html", context)
     else:
-        subject, text, html = notification.subject, notification.body_text, notification.body_html
+        subject = notification.subject
+        text = sealed.get("body_text", notification.body_text)
+        html = sealed.get("body_html", notification.body_html)
     message = EmailMultiAlternatives(subject=subject, body=text, to=[notification.to])
     if html:
         message.attach_alternative(html, "text/html")
@@ -145,7 +159,8 @@ def deliver(notification_id: int) -> bool:
         else:
             notification.status = Notification.Status.SENT
             notification.sent_at = timezone.now()
-            notification.save(update_fields=["status", "attempts", "sent_at"])
+            notification.sealed = ""  # sent: the link is the recipient's alone now
+            notification.save(update_fields=["status", "attempts", "sent_at", "sealed"])
     if temporary_error is not None:
         raise TemporaryDeliveryError(str(temporary_error)) from temporary_error
     return True

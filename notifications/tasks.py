@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from . import services
@@ -33,5 +34,18 @@ def purge_old_notifications() -> int:
     cutoff = timezone.now() - timedelta(days=settings.NOTIFICATION_RETENTION_DAYS)
     deleted, _ = Notification.objects.filter(
         status=Notification.Status.SENT, sent_at__lt=cutoff
+    ).delete()
+    return deleted
+
+
+@shared_task
+def purge_delivered_credentials() -> int:
+    """Delete the emails that carried a password-reset or invitation link once they are
+    sent (or failed for good) and NOTIFICATION_CREDENTIAL_RETENTION has passed: their
+    secret part was wiped at sending, and nothing else in them is worth keeping."""
+    cutoff = timezone.now() - settings.NOTIFICATION_CREDENTIAL_RETENTION
+    deleted, _ = Notification.objects.filter(carries_credentials=True).filter(
+        Q(status=Notification.Status.SENT, sent_at__lt=cutoff)
+        | Q(status=Notification.Status.FAILED, created_at__lt=cutoff)
     ).delete()
     return deleted

@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserPreferencesMiddleware",
+    "accounts.middleware.InvalidTextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -170,6 +171,10 @@ CELERY_BEAT_SCHEDULE = {
     "purge-sent-notifications": {
         "task": "notifications.tasks.purge_old_notifications",
         "schedule": crontab(hour=3, minute=17),
+    },
+    "purge-delivered-credentials": {
+        "task": "notifications.tasks.purge_delivered_credentials",
+        "schedule": timedelta(minutes=10),
     },
     "helpdesk-close-resolved": {
         "task": "helpdesk.tasks.close_resolved_requests",
@@ -322,6 +327,9 @@ NOTIFICATION_MAX_ATTEMPTS = 6
 # A temporary mail failure is tried again after 30 s, 60 s, 120 s ... (capped at an hour).
 NOTIFICATION_RETRY_BASE_SECONDS = env.float("NOTIFICATION_RETRY_BASE_SECONDS", default=30)
 NOTIFICATION_RETENTION_DAYS = env.int("NOTIFICATION_RETENTION_DAYS", default=90)
+# Emails carrying a password-reset or invitation link are deleted this long after sending.
+NOTIFICATION_CREDENTIAL_RETENTION = timedelta(
+    minutes=env.int("NOTIFICATION_CREDENTIAL_RETENTION_MINUTES", default=60))
 
 # The email channel (helpdesk.email) ----------------------------------------------------
 # Every email about a request has a reply address <local>+<token>@INBOUND_EMAIL_DOMAIN;
@@ -368,6 +376,10 @@ FEEDBACK_PERIODIC_WINDOW_DAYS = env.int("FEEDBACK_PERIODIC_WINDOW_DAYS", default
 FEEDBACK_QUIET_DAYS = env.int("FEEDBACK_QUIET_DAYS", default=90)
 
 # API ----------------------------------------------------------------------------
+# New API tokens per person an hour (each writes an audit row; a script looping on
+# token creation is refused with 429 instead).
+API_TOKENS_PER_HOUR = env.int("API_TOKENS_PER_HOUR", default=10)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiTokenAuthentication",
@@ -378,7 +390,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 25,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "config.api.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],

@@ -8,6 +8,7 @@ private storage under a random name; the client's name is kept only for display.
 
 
 import hashlib
+import re
 import tempfile
 import unicodedata
 import uuid
@@ -76,8 +77,13 @@ def too_large_message() -> str:
 def clean_name(raw) -> str:
     """The client's file name, checked and tidied for display; never used on disk.
 
-    A name carrying a folder (`../../etc/passwd`, `C:\\x`) or control characters is refused
-    rather than quietly cut down, so nobody is misled about what was stored.
+    What reaches this check depends on the face. From a web form, the API or the admin,
+    Django has already kept only the part after the last `/` or `\\` and dropped control
+    characters (NUL included), so `../../etc/passwd` arrives as `passwd`. An email
+    attachment's name arrives whole. Refused here: an empty name, `.` and `..`, a name
+    containing `..`, a control or other non-printable character, or any of
+    `/ \\ : * ? " < > |`. A name longer than MAX_NAME_LENGTH is shortened, keeping its
+    extension.
     """
     name = unicodedata.normalize("NFC", str(raw or "")).strip()
     if not name:
@@ -88,9 +94,11 @@ def clean_name(raw) -> str:
         or any(char in _FORBIDDEN_NAME_CHARS for char in name)
         or any(not char.isprintable() for char in name)
     ):
+        shown = "".join(char if char.isprintable() else "?" for char in name[:80])
         raise AttachmentRefused(
-            _("The file name “%(name)s” is not allowed: give a plain file name, without "
-              "folders or special characters.") % {"name": name[:80]}
+            _("The file name “%(name)s” is not allowed: a file name may not contain “..”, "
+              "control characters or any of / \\ : * ? \" < > |. Rename the file and "
+              "send it again.") % {"name": shown}
         )
     if len(name) > MAX_NAME_LENGTH:
         suffix = PurePath(name).suffix[:20]
@@ -121,6 +129,15 @@ def sniff_type(head: bytes, name: str) -> str | None:
     return None
 
 
+# What a browser would take for a web page or an image with scripts: a text file holding
+# any of these is refused, wherever in the file it is.
+_MARKUP = re.compile(
+    rb"<\s*(?:!doctype\s+html|html|head|body|script|iframe|frame|frameset|object|embed|"
+    rb"svg|math|style|link|meta|base|form|img|title)[\s/>]",
+    re.IGNORECASE)
+_MARKUP_OVERLAP = 64  # a tag cut between two chunks is still found
+
+
 def _declared_size(upload) -> int | None:
     size = getattr(upload, "size", None)
     return int(size) if size is not None else None
@@ -145,6 +162,7 @@ def check_and_store(upload, *, is_sample: bool) -> StoredFile:
     digest = hashlib.sha256()
     head = b""
     size = 0
+    has_markup, tail = False, b""
     upload.seek(0)
     for chunk in upload.chunks(CHUNK_SIZE):
         size += len(chunk)
@@ -153,6 +171,10 @@ def check_and_store(upload, *, is_sample: bool) -> StoredFile:
         if len(head) < SNIFF_BYTES:
             head += chunk[: SNIFF_BYTES - len(head)]
         digest.update(chunk)
+        # Without NULs, UTF-16 text reads as ASCII too.
+        window = tail + chunk.replace(b"\x00", b"")
+        has_markup = has_markup or _MARKUP.search(window) is not None
+        tail = window[-_MARKUP_OVERLAP:]
     if size == 0:
         raise AttachmentRefused(_("The file is empty."))
 
@@ -168,6 +190,10 @@ def check_and_store(upload, *, is_sample: bool) -> StoredFile:
                 "This type of file is not accepted. Send images, PDF, text or log files, "
                 "or archives such as ZIP."
             ))
+        if content_type == TEXT_TYPE and has_markup:
+            raise AttachmentRefused(_(
+                "“%(name)s” holds HTML or SVG markup, which is not accepted in a text file. "
+                "Put it in a ZIP archive and send that instead.") % {"name": original_name[:80]})
 
     folder = "samples" if is_sample else "attachments"
     stored_name = f"{folder}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"

@@ -9,6 +9,7 @@ import pytest
 import yaml
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework.throttling import UserRateThrottle
@@ -93,6 +94,33 @@ def test_token_endpoint_shows_a_new_key_once_and_never_in_the_list(api):
 
     api.force_authenticate(None)
     assert with_token(api, key).get("/api/v1/me/").status_code == 200
+
+
+def test_token_creation_is_limited_per_person_and_hour(api, settings, time_machine):
+    settings.API_TOKENS_PER_HOUR = 3
+    user, other = UserFactory(), UserFactory()
+    time_machine.move_to("2026-03-02 09:00:00+00:00", tick=False)
+    api.force_authenticate(user)
+    for n in range(3):
+        assert api.post("/api/v1/tokens/", {"name": f"ci-{n}"}, format="json").status_code \
+            == 201
+    time_machine.move_to("2026-03-02 09:40:00+00:00", tick=False)
+    refused = api.post("/api/v1/tokens/", {"name": "ci-3"}, format="json")
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "rate_limited" and "name" in refused.json()["errors"]
+    assert refused["Retry-After"] == str(20 * 60 + 1)
+    client = Client()
+    client.force_login(user)
+    page = client.post("/my/tokens/", {"name": "portal"})
+    assert page.status_code == 429 and "Too many API tokens" in page.content.decode()
+    assert ApiToken.objects.filter(user=user).count() == 3
+    assert AuditEvent.objects.filter(action="api_token.created", actor=user).count() == 3
+
+    api.force_authenticate(other)  # the limit is per person
+    assert api.post("/api/v1/tokens/", {"name": "ci"}, format="json").status_code == 201
+    time_machine.move_to("2026-03-02 10:00:01+00:00", tick=False)  # an hour on
+    api.force_authenticate(user)
+    assert api.post("/api/v1/tokens/", {"name": "ci-3"}, format="json").status_code == 201
 
 
 def test_revoking_through_the_api_stops_the_token(api):

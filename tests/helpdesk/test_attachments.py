@@ -141,6 +141,59 @@ def test_a_path_as_file_name_is_refused_through_the_api(world, api, sr):
     _nothing_changed(sr, before)
 
 
+MARKUP_IN_TEXT = [
+    ("notes.txt", b"<!DOCTYPE html><html><body>Click</body></html>"),
+    ("picture.txt", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'),
+    ("settings.xml", b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg">'
+                     b"<script>alert(1)</script></svg>"),
+    ("trace.log", b"12:00 scan started\n" * 8000 + b"<script>alert(1)</script>\n"),
+    ("unicode.txt", "\ufeff<html><script>alert(1)</script></html>".encode("utf-16")),
+]
+
+
+@pytest.mark.parametrize(("name", "content"), MARKUP_IN_TEXT)
+def test_markup_under_a_text_name_is_refused_through_the_api(world, api, sr, name, content):
+    before = Message.objects.filter(request=sr).count()
+    response = _upload(api(world.home_user), sr, SimpleUploadedFile(name, content))
+    assert response.status_code == 400
+    [error] = response.json()["errors"]["file"]
+    assert f"“{name}” holds HTML or SVG markup" in error
+    _nothing_changed(sr, before)
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("settings.xml", b'<?xml version="1.0"?>\n<settings><scan depth="3"/></settings>\n'),
+    ("compare.log", b"if size <limit> and a < b then html is fine as a word\n"),
+])
+def test_text_that_only_looks_a_little_like_markup_is_accepted(world, api, sr, name, content):
+    response = _upload(api(world.home_user), sr, SimpleUploadedFile(name, content))
+    assert response.status_code == 201, response.json()
+    assert response.json()["content_type"] == "text/plain"
+
+
+def test_a_folder_in_a_web_uploads_name_is_cut_off_by_django_before_the_check(world, api, sr):
+    # What the check can and cannot see: from a form or the API only the last part of the
+    # name arrives, without control characters, so the file is taken under that part.
+    boundary = "XyZ"
+    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="../../notes\x01.txt"\r\nContent-Type: text/plain\r\n\r\n'
+            "hello\n\r\n"
+            f"--{boundary}--\r\n").encode()
+    response = api(world.home_user).generic(
+        "POST", f"/api/v1/requests/{sr.reference}/attachments/", body,
+        content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 201, response.json()
+    assert response.json()["name"] == "notes.txt"
+
+
+@pytest.mark.parametrize("name", ["a\x00b.txt", "..\\notes.txt", "C:notes.txt", "a..b.txt"])
+def test_names_that_arrive_whole_are_refused_and_shown_printable(world, sr, name):
+    with pytest.raises(AttachmentRefused, match="may not contain") as refused:
+        files.upload_attachment(sr, by=world.home_user,
+                                file=ContentFile(b"hello\n", name=name))
+    assert "\x00" not in refused.value.message
+
+
 def test_customers_cannot_attach_to_a_closed_request(world, sr):
     lifecycle.resolve_request(sr, by=world.agent)
     lifecycle.close_request(sr, by=world.agent)

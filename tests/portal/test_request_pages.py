@@ -164,7 +164,9 @@ def test_a_file_is_uploaded_and_listed(client, world, sr):
 @pytest.mark.parametrize("name, content, message", [
     ("empty.txt", b"", "The submitted file is empty."),
     ("tool.exe", b"MZ\x90\x00" + b"\x00" * 200, "This type of file is not accepted."),
-    ("a|b.txt", b"hello\n", "is not allowed: give a plain file name"),
+    ("a|b.txt", b"hello\n", "is not allowed: a file name may not contain"),
+    ("page.txt", b"<html><script>alert(1)</script></html>",
+     "“page.txt” holds HTML or SVG markup"),
 ])
 def test_refused_files_show_why_next_to_the_field(client, world, sr, name, content, message):
     client.force_login(world.home_user)

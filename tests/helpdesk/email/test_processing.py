@@ -141,6 +141,20 @@ def test_only_files_still_make_a_reply(world, filed):
     assert row.message.attachments.get().original_name == "trace.log"
 
 
+def test_emailed_files_go_through_the_same_checks(world, filed, run_outbox):
+    _support_request, address = filed
+    row = process(compose(sender=world.home_user.email, to=address, attachments=[
+        ("trace.log", b"trace\n", "text/plain"),
+        ("invoice.txt", b"<html><script>alert(1)</script></html>", "text/plain"),
+        ("../../notes.txt", b"fine\n", "text/plain"),
+    ]))
+    assert row.status == Status.ACCEPTED
+    assert [a.original_name for a in row.message.attachments.all()] == ["trace.log"]
+    (answer,) = [m for m in run_outbox() if "invoice.txt" in m.body]
+    assert "“invoice.txt” holds HTML or SVG markup" in answer.body
+    assert "“../../notes.txt” is not allowed" in answer.body
+
+
 def test_a_file_on_a_malware_request_is_a_sample(world, file_request, run_outbox):
     file_request(code="false_positive")
     address = reply_address(emails_to(run_outbox(), world.home_user.email)[0])
