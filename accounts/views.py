@@ -22,6 +22,7 @@ from .forms import (
     LanguageForm,
     ProfileForm,
     RoleForm,
+    add_domain_error,
 )
 from .models import ApiToken, Company, Invitation, Membership
 from .workspace import WorkspaceMixin
@@ -123,9 +124,13 @@ class ApiTokensView(LoginRequiredMixin, FormView):
         return super().get_context_data(**kwargs)
 
     def form_valid(self, form):
-        token, key = services.create_api_token(
-            self.request.user, name=form.cleaned_data["name"], request=self.request
-        )
+        try:
+            token, key = services.create_api_token(
+                self.request.user, name=form.cleaned_data["name"], request=self.request
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+            return self.form_invalid(form)
         return self.render_to_response(
             self.get_context_data(form=ApiTokenForm(), new_token=token, new_key=key)
         )
