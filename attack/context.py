@@ -1,0 +1,40 @@
+"""What every class of cases works with: the served portal, the world, signed-in browsers
+and the API description."""
+
+from dataclasses import dataclass, field
+
+from .client import Browser
+from .summary import Summary
+from .world import World
+
+
+@dataclass
+class Context:
+    base_url: str
+    world: World
+    summary: Summary
+    short: bool
+    schema: dict = field(default_factory=dict)
+    browsers: dict[str, Browser] = field(default_factory=dict)
+
+    def browser(self, actor_name: str) -> Browser:
+        """The actor's signed-in browser (signed in again when the session was lost)."""
+        actor = self.world.actors[actor_name]
+        browser = self.browsers.get(actor_name)
+        if browser is None:
+            browser = Browser(self.base_url, token=actor.token)
+            browser.sign_in(actor.email, actor.password)
+            self.browsers[actor_name] = browser
+        return browser
+
+    def fresh_browser(self, actor_name: str) -> Browser:
+        self.browsers.pop(actor_name, None)
+        return self.browser(actor_name)
+
+    @property
+    def customers(self) -> list[str]:
+        return [name for name, actor in self.world.actors.items() if actor.tenant]
+
+    def bound(self, items: list, short: int, full: int | None = None) -> list:
+        limit = short if self.short else full
+        return items if limit is None else items[:limit]
