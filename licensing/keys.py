@@ -11,6 +11,10 @@ KEY_FORMAT = "XXXXX-XXXXX-XXXXX-XXXXX"
 _ALPHABET = string.ascii_uppercase + string.digits
 _KEY_CHARS = re.compile(r"^[A-Z0-9]{20}$")
 _SEPARATORS = re.compile(r"[\s\-\u2010-\u2015_]+")  # dashes a phone or word processor may type
+MAX_KEY_INPUT = 64
+# What `normalize_key` takes, as a pattern for the API's description: 20 letters or digits,
+# any case, with any of those separators around them.
+KEY_INPUT_PATTERN = r"^[\s\-\u2010-\u2015_]*(?:[A-Za-z0-9][\s\-\u2010-\u2015_]*){20}$"
 
 
 def normalize_key(raw) -> str:
@@ -19,7 +23,7 @@ def normalize_key(raw) -> str:
     Raises ValidationError, with the expected form in the message, before anything is
     looked up, so a malformed key never reaches the database.
     """
-    if not isinstance(raw, str) or len(raw) > 64:
+    if not isinstance(raw, str) or len(raw) > MAX_KEY_INPUT:
         raise ValidationError(_invalid_message(), code="invalid_key")
     compact = _SEPARATORS.sub("", raw.strip().upper())
     if not _KEY_CHARS.match(compact):
