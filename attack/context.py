@@ -1,6 +1,8 @@
 """What every class of cases works with: the served portal, the world, signed-in browsers
 and the API description."""
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from .client import Browser
@@ -34,6 +36,23 @@ class Context:
     @property
     def customers(self) -> list[str]:
         return [name for name, actor in self.world.actors.items() if actor.tenant]
+
+    def strangers(self, actor_name: str) -> list:
+        """The other tenants to try `actor_name` against: all of them, or in a short run
+        one, a different one for each person."""
+        actor = self.world.actors[actor_name]
+        strangers = self.world.strangers(actor)
+        if not self.short:
+            return strangers
+        index = list(self.world.actors).index(actor_name)
+        return [strangers[index % len(strangers)]]
+
+    def for_each(self, names: list[str], work: Callable[[str], None]) -> None:
+        """`work(name)` for each person, side by side (each with their own browser)."""
+        for name in names:
+            self.browser(name)  # signed in first, one at a time
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            list(pool.map(work, names))
 
     def bound(self, items: list, short: int, full: int | None = None) -> list:
         limit = short if self.short else full

@@ -98,9 +98,9 @@ def environment(database_url: str, port: int, scratch: Path) -> dict[str, str]:
 
 
 def manage(env: dict, *args: str) -> None:
-    # Our own manage.py with fixed arguments.
-    done = subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env,  # noqa: S603
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
+        [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, capture_output=True,
+        text=True, check=False)
     if done.returncode:
         raise StageError(f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")
 
@@ -149,10 +149,14 @@ def stage(timings: dict):
         # default settings against the same database; only the serving is production.
         setup_env = {**env, "DJANGO_ENV": "",
                      "DJANGO_SETTINGS_MODULE": "config.settings.development"}
+        static = subprocess.Popen(
+            [sys.executable, "manage.py", "collectstatic", "--noinput"], cwd=BASE_DIR, env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         for command in (("migrate", "--noinput"), ("createcachetable",), ("seed_demo",)):
             started = time.monotonic()
             manage(setup_env, *command)
             timings[command[0]] = round(time.monotonic() - started, 1)
-        manage(env, "collectstatic", "--noinput")
+        if static.wait():
+            raise StageError(f"collectstatic failed:\n{static.stderr.read()[-3000:]}")
         with served(env, port, scratch / "gunicorn.log") as base_url:
             yield base_url, env, scratch

@@ -9,6 +9,7 @@ it. It did not when the answer is:
   case is sent by a signed-in person or token, except the sign-in cases themselves, which
   post to the sign-in view and are answered by it);
 - 429: a rate limit stopped it before the view;
+- 414 or 431: the server's own limit on the request line or headers refused it;
 - a CSRF refusal (403 naming CSRF) when the case was not a CSRF case.
 
 Everything else counts, 4xx included: a 404 for another tenant's object is the view's answer.
@@ -16,6 +17,7 @@ The suite fails when any case failed, any answer was a 5xx, or fewer than REACHE
 all cases reached a view (then the suite tested the front door, not the portal).
 """
 
+import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -41,7 +43,7 @@ def is_csrf_refusal(status: int | None, body: bytes) -> bool:
 
 def reached_view(status: int | None, location: str, body: bytes, *,
                  csrf_case: bool = False) -> bool:
-    if status is None or status == 429:
+    if status is None or status in (414, 429, 431):
         return False
     if status in (301, 302, 303, 307, 308):
         target = urlsplit(location)
@@ -61,6 +63,7 @@ def markers_in(body: bytes | str, markers: set[str]) -> list[str]:
 class Summary:
     def __init__(self):
         self.classes: dict[str, ClassResult] = defaultdict(ClassResult)
+        self._lock = threading.Lock()  # cases of different people run side by side
 
     def record(self, cls: str, label: str, *, status: int | None, location: str = "",
                body: bytes = b"", failure: str | None = None, csrf_case: bool = False,
@@ -68,12 +71,19 @@ class Summary:
         """One case of class `cls`. `failure` says what went wrong, if anything; a 5xx is a
         failure by itself. `reached` overrides the reading of the answer (for cases that
         are not one HTTP exchange)."""
-        result = self.classes[cls]
-        result.cases += 1
         if reached is None:
             reached = reached_view(status, location, body, csrf_case=csrf_case)
+        with self._lock:
+            self._add(self.classes[cls], label, status, failure, reached)
+
+    @staticmethod
+    def _add(result: ClassResult, label: str, status: int | None, failure: str | None,
+             reached: bool) -> None:
+        result.cases += 1
         result.reached_view += bool(reached)
-        result.statuses[str(status or "no answer")] += 1
+        # A check made without an HTTP exchange (an email rendered) has no status.
+        result.statuses["not HTTP" if status is None and reached
+                        else str(status or "no answer")] += 1
         if status is not None and status >= 500:
             result.server_errors += 1
             failure = failure or "server error"

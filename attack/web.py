@@ -69,37 +69,39 @@ def _check_shown(ctx: Context, cls: str, label: str, browser: Browser, path: str
 
 
 def xss(ctx: Context) -> None:
+    ctx.for_each(ctx.bound(ctx.customers, 3), lambda name: _xss(ctx, name))
+
+
+def _xss(ctx: Context, name: str) -> None:
     cls = "xss"
-    actors = ctx.bound(ctx.customers, 3)
-    for name in actors:
-        browser = ctx.browser(name)
-        planted = []
-        for page, form in pages_with_forms(ctx, name):
-            if not _safe(form) or not form.text_fields:
-                continue
-            payload, signatures = _payload()
-            answer = browser.post(form.action, data=form.data(text=payload))
-            raw = [s for s in signatures if s in answer.text]
-            ctx.summary.record(cls, f"POST {form.action} as {name}", status=answer.status,
-                               location=answer.location, body=answer.body,
+    browser = ctx.browser(name)
+    planted = []
+    for page, form in pages_with_forms(ctx, name):
+        if not _safe(form) or not form.text_fields:
+            continue
+        payload, signatures = _payload()
+        answer = browser.post(form.action, data=form.data(text=payload))
+        raw = [s for s in signatures if s in answer.text]
+        ctx.summary.record(cls, f"POST {form.action} as {name}", status=answer.status,
+                           location=answer.location, body=answer.body,
+                           failure=f"unescaped {raw}" if raw else None)
+        planted += signatures
+        landed = browser.follow(answer)
+        if landed is not None:
+            raw = [s for s in signatures if s in landed.text]
+            ctx.summary.record(cls, f"GET {answer.location} after POST {form.action}",
+                               status=landed.status, location=landed.location,
+                               body=landed.body,
                                failure=f"unescaped {raw}" if raw else None)
-            planted += signatures
-            landed = browser.follow(answer)
-            if landed is not None:
-                raw = [s for s in signatures if s in landed.text]
-                ctx.summary.record(cls, f"GET {answer.location} after POST {form.action}",
-                                   status=landed.status, location=landed.location,
-                                   body=landed.body,
-                                   failure=f"unescaped {raw}" if raw else None)
-            _check_shown(ctx, cls, f"POST {form.action}", browser, page, signatures)
-        planted += _api_payloads(ctx, name)
-        # Everything planted, on every page of the person's workspace.
-        actor = ctx.world.actors[name]
-        own = ctx.world.tenants[actor.tenant]
-        base = "/my" if actor.slug == "my" else f"/company/{actor.slug}"
-        for path in [f"{base}/requests/", f"{base}/quotes/", f"{base}/",
-                     *(f"{base}/requests/{ref}/" for ref in own.references[-3:])]:
-            _check_shown(ctx, cls, "the posts", browser, path, planted)
+        _check_shown(ctx, cls, f"POST {form.action}", browser, page, signatures)
+    planted += _api_payloads(ctx, name)
+    # Everything planted, on every page of the person's workspace.
+    actor = ctx.world.actors[name]
+    own = ctx.world.tenants[actor.tenant]
+    base = "/my" if actor.slug == "my" else f"/company/{actor.slug}"
+    for path in [f"{base}/requests/", f"{base}/quotes/", f"{base}/",
+                 *(f"{base}/requests/{ref}/" for ref in own.references[-3:])]:
+        _check_shown(ctx, cls, "the posts", browser, path, planted)
 
 
 FILING = {"home": ("kaspersky-premium", "21.21"),
@@ -146,27 +148,30 @@ def _api_payloads(ctx: Context, name: str) -> list[str]:
 def csrf(ctx: Context) -> None:
     """Every form posted without its token, and the session-authenticated API without the
     header, must be refused with 403. Destructive forms go last."""
+    ctx.for_each(ctx.bound(ctx.customers, 3), lambda name: _csrf(ctx, name))
+
+
+def _csrf(ctx: Context, name: str) -> None:
     cls = "csrf"
-    for name in ctx.bound(ctx.customers, 3):
-        browser = ctx.browser(name)
-        forms = sorted(pages_with_forms(ctx, name), key=lambda item: not _safe(item[1]))
-        for _page, form in forms:
-            answer = browser.post(form.action, data=form.data(), csrf=False)
-            ctx.summary.record(cls, f"POST {form.action} without token as {name}",
-                               status=answer.status, location=answer.location,
-                               body=answer.body, csrf_case=True,
-                               failure=None if answer.status == 403 else "accepted without "
-                               "the CSRF token")
-        slug = ctx.world.actors[name].slug
-        for path, body in (("/api/v1/requests/", filing_body(slug, "CSRF")),
-                           ("/api/v1/tokens/", {"name": "csrf"}),
-                           ("/api/v1/quotes/", {"workspace": slug, "message": "CSRF",
-                                                "service": "professional_services"})):
-            answer = browser.send("POST", path, json=body)  # cookie, no X-CSRFToken
-            ctx.summary.record(cls, f"POST {path} by session without token as {name}",
-                               status=answer.status, body=answer.body, csrf_case=True,
-                               failure=None if answer.status == 403 else "accepted without "
-                               "the CSRF token")
+    browser = ctx.browser(name)
+    forms = sorted(pages_with_forms(ctx, name), key=lambda item: not _safe(item[1]))
+    for _page, form in forms:
+        answer = browser.post(form.action, data=form.data(), csrf=False)
+        ctx.summary.record(cls, f"POST {form.action} without token as {name}",
+                           status=answer.status, location=answer.location,
+                           body=answer.body, csrf_case=True,
+                           failure=None if answer.status == 403 else "accepted without "
+                           "the CSRF token")
+    slug = ctx.world.actors[name].slug
+    for path, body in (("/api/v1/requests/", filing_body(slug, "CSRF")),
+                       ("/api/v1/tokens/", {"name": "csrf"}),
+                       ("/api/v1/quotes/", {"workspace": slug, "message": "CSRF",
+                                            "service": "professional_services"})):
+        answer = browser.send("POST", path, json=body)  # cookie, no X-CSRFToken
+        ctx.summary.record(cls, f"POST {path} by session without token as {name}",
+                           status=answer.status, body=answer.body, csrf_case=True,
+                           failure=None if answer.status == 403 else "accepted without "
+                           "the CSRF token")
 
 
 # Uploads ---------------------------------------------------------------------------
