@@ -10,6 +10,18 @@ import requests
 TIMEOUT = 30
 
 
+def current_code(secret: str) -> str:
+    """The authenticator app's code of the moment."""
+    from allauth.mfa.totp.internal.auth import (
+        format_hotp_value,
+        hotp_value,
+        yield_hotp_counters_from_time,
+    )
+
+    counters = list(yield_hotp_counters_from_time())
+    return format_hotp_value(hotp_value(secret, counters[len(counters) // 2]))
+
+
 @dataclass
 class Answer:
     status: int | None
@@ -81,9 +93,13 @@ class Browser:
             headers.setdefault("X-CSRFToken", self.csrf_token)
         return self.send(method, path, api_token=not session, headers=headers, **kwargs)
 
-    def sign_in(self, email: str, password: str) -> Answer:
+    def sign_in(self, email: str, password: str, totp_secret: str | None = None) -> Answer:
         self.get("/accounts/login/")
-        return self.post("/accounts/login/", data={"login": email, "password": password})
+        answer = self.post("/accounts/login/", data={"login": email, "password": password})
+        if totp_secret and "/2fa/" in answer.location:
+            self.get(answer.location)
+            answer = self.post(answer.location, data={"code": current_code(totp_secret)})
+        return answer
 
     def follow(self, answer: Answer) -> Answer | None:
         """The page a redirect after a post lands on (same host only)."""

@@ -25,7 +25,7 @@ class Context:
         browser = self.browsers.get(actor_name)
         if browser is None:
             browser = Browser(self.base_url, token=actor.token)
-            browser.sign_in(actor.email, actor.password)
+            browser.sign_in(actor.email, actor.password, actor.totp_secret)
             self.browsers[actor_name] = browser
         return browser
 
@@ -47,12 +47,12 @@ class Context:
         index = list(self.world.actors).index(actor_name)
         return [strangers[index % len(strangers)]]
 
-    def for_each(self, names: list[str], work: Callable[[str], None]) -> None:
+    def for_each(self, names: list[str], work: Callable[[str], object]) -> list:
         """`work(name)` for each person, side by side (each with their own browser)."""
         for name in names:
             self.browser(name)  # signed in first, one at a time
         with ThreadPoolExecutor(max_workers=4) as pool:
-            list(pool.map(work, names))
+            return list(pool.map(work, names))
 
     def bound(self, items: list, short: int, full: int | None = None) -> list:
         limit = short if self.short else full

@@ -143,6 +143,15 @@ def staff_without_second_factor(ctx: Context) -> None:
     ctx.summary.record(CLASS, "POST /my/tokens/ as agent without MFA", status=answer.status,
                        location=answer.location, body=answer.body,
                        failure=f"{minted} token(s) minted without MFA" if minted else None)
+    # The control: staff with an authenticator app do get in, so the refusals above are
+    # the second-factor rule and not a broken admin.
+    supervisor = ctx.browser("supervisor")
+    for label, answer in (("GET /admin/", supervisor.get("/admin/")),
+                          ("GET /api/v1/requests/", supervisor.api("GET", "/api/v1/requests/"))):
+        ctx.summary.record(CLASS, f"{label} as supervisor with MFA", status=answer.status,
+                           location=answer.location, body=answer.body,
+                           failure=None if answer.status == 200 else
+                           "staff with a second factor refused")
     # Customers get no admin page either.
     for name in ("home", "acme_admin"):
         answer = ctx.browser(name).get("/admin/helpdesk/supportrequest/")

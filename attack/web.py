@@ -3,6 +3,7 @@
 Forms are found on the pages themselves (every portal page a customer opens, parsed), so a
 form added later is attacked too."""
 
+import contextlib
 import io
 import itertools
 import json
@@ -69,10 +70,30 @@ def _check_shown(ctx: Context, cls: str, label: str, browser: Browser, path: str
 
 
 def xss(ctx: Context) -> None:
-    ctx.for_each(ctx.bound(ctx.customers, 3), lambda name: _xss(ctx, name))
+    planted = ctx.for_each(ctx.bound(ctx.customers, 3), lambda name: _xss(ctx, name))
+    _staff_pages(ctx, [s for signatures in planted for s in signatures])
 
 
-def _xss(ctx: Context, name: str) -> None:
+def _staff_pages(ctx: Context, signatures: list[str]) -> None:
+    """What the customers planted, as staff (with a second factor) see it in the admin:
+    every model's list and its newest rows."""
+    from django.contrib import admin
+    from django.urls import NoReverseMatch, reverse
+
+    browser = ctx.browser("supervisor")
+    pages = ["/admin/"]
+    for model in admin.site._registry:
+        info = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        pages.append(reverse(f"{info}_changelist"))
+        newest = model._default_manager.order_by("-pk").values_list("pk", flat=True)
+        for pk in ctx.bound(list(newest[:3]), 1):
+            with contextlib.suppress(NoReverseMatch):
+                pages.append(reverse(f"{info}_change", args=[pk]))
+    for path in pages:
+        _check_shown(ctx, "xss", "the posts (as staff)", browser, path, signatures)
+
+
+def _xss(ctx: Context, name: str) -> list[str]:
     cls = "xss"
     browser = ctx.browser(name)
     planted = []
@@ -102,6 +123,7 @@ def _xss(ctx: Context, name: str) -> None:
     for path in [f"{base}/requests/", f"{base}/quotes/", f"{base}/",
                  *(f"{base}/requests/{ref}/" for ref in own.references[-3:])]:
         _check_shown(ctx, cls, "the posts", browser, path, planted)
+    return planted
 
 
 FILING = {"home": ("kaspersky-premium", "21.21"),

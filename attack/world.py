@@ -9,6 +9,7 @@ portals use; the served portal sees the same rows.
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -44,6 +45,7 @@ class Actor:
     slug: str | None = None  # the workspace they work in
     token: str | None = None
     password: str = DEMO_PASSWORD
+    totp_secret: str | None = None  # staff with an authenticator app
 
 
 @dataclass
@@ -160,12 +162,19 @@ def build_world() -> World:
         # The demo's agent has no authenticator app: under production settings every staff
         # power and every API call must be refused (finding 1).
         "agent": ("agent@example.com", None, None),
+        # The demo's supervisor gets one, and opens the admin's pages with what customers
+        # planted in them.
+        "supervisor": ("staff@example.com", None, None),
     }
     actors = {}
     for name, (email, tenant, slug) in people.items():
         actor = Actor(name=name, email=email, tenant=tenant, slug=slug)
         user = User.objects.get(email=email)
         if tenant is not None:
+            _token, actor.token = account_services.create_api_token(user, name="attack")
+        elif name == "supervisor":
+            actor.totp_secret = generate_totp_secret()
+            TOTP.activate(user, actor.totp_secret)
             _token, actor.token = account_services.create_api_token(user, name="attack")
         else:
             # A token minted before the deployment required a second factor: the service
