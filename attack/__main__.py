@@ -10,7 +10,7 @@ import os
 import sys
 import time
 
-CLASSES = ("tenancy", "web", "fuzz", "schema")
+CLASSES = ("tenancy", "web", "outbox", "fuzz", "schema")
 
 
 def main() -> int:
@@ -30,7 +30,7 @@ def main() -> int:
         import django
 
         django.setup()
-        from . import fuzz, schema, tenancy, web
+        from . import fuzz, outbox, schema, tenancy, web
         from .client import Browser
         from .context import Context
         from .summary import Summary
@@ -40,8 +40,8 @@ def main() -> int:
                       short=args.short)
         ctx.schema = json.loads(Browser(base_url).get("/api/schema/?format=json").body)
         timings["stage"] = round(time.monotonic() - started, 1)
-        for name, module in (("tenancy", tenancy), ("web", web), ("fuzz", fuzz),
-                             ("schema", schema)):
+        for name, module in (("tenancy", tenancy), ("web", web), ("outbox", outbox),
+                             ("fuzz", fuzz), ("schema", schema)):
             if name in args.only:
                 began = time.monotonic()
                 sys.stderr.write(f"attack: {name}...\n")

@@ -90,7 +90,8 @@ class Summary:
         if status is None and failure is None:
             failure = "no answer"
         if failure:
-            result.failures.append(f"{label} -> {status}: {failure}")
+            answer = "" if status is None and reached else f" -> {status}"
+            result.failures.append(f"{label}{answer}: {failure}")
 
     def as_dict(self, **extra) -> dict:
         classes = {}

@@ -324,36 +324,8 @@ def redirects(ctx: Context) -> None:
                            failure=_redirect_failure(ctx, answer))
 
 
-def email_headers(ctx: Context) -> None:
-    """A subject with a line break filed through the API must not become a header break in
-    the emails it causes."""
-    from notifications.models import Notification
-    from notifications.services import render
-
-    cls = "headers"
-    for name in ctx.bound(["home", "acme_member"], 1, 2):
-        actor = ctx.world.actors[name]
-        body = filing_body(actor.slug, "Scan fails")
-        body["subject"] = "Scan fails\r\nBcc: atk@evil.example"
-        answer = ctx.browser(name).api("POST", "/api/v1/requests/", json=body)
-        ctx.summary.record(cls, f"POST /api/v1/requests/ subject with CR/LF as {name}",
-                           status=answer.status, body=answer.body)
-    # Every email in the outbox: the demo's, and those the cases caused (with script,
-    # awkward text and line breaks in subjects and names).
-    for notification in ctx.bound(list(Notification.objects.order_by("-pk")), 60):
-        try:
-            subject = str(render(notification).subject)
-            failure = "CR/LF in the subject" if re.search(r"[\r\n]", subject) else None
-        except Exception as exc:
-            failure = f"the email does not render: {type(exc).__name__}: {exc}"
-        ctx.summary.record(cls, f"email {notification.template or notification.subject!r} "
-                           f"to {notification.to}", status=None, reached=True,
-                           failure=failure or "")
-
-
 def run(ctx: Context) -> None:
     xss(ctx)
     uploads(ctx)
     redirects(ctx)
-    email_headers(ctx)
     csrf(ctx)
