@@ -60,6 +60,18 @@ def test_the_summary_fails_on_a_failure_a_server_error_or_too_few_reached_views(
     assert not result["passed"]  # under 90 per cent reached a view
 
 
+def test_a_check_made_without_http_counts_and_reports_its_failure():
+    summary = Summary()
+    summary.record("outbox", "email 'invitation': stored", status=None, reached=True,
+                   failure="credential link in clear")
+    summary.record("outbox", "email 'invitation': plain text", status=None, reached=True,
+                   failure="")
+    result = summary.as_dict()["classes"]["outbox"]
+    assert (result["cases"], result["reached_view"]) == (2, 2)
+    assert result["statuses"] == {"not HTTP": 2}
+    assert result["failures"] == ["email 'invitation': stored: credential link in clear"]
+
+
 def test_urls_are_filled_with_the_tenants_objects():
     globex = Tenant(name="globex", slug="globex", references=["INC-2026-000007"],
                     ids={"quote": [3], "membership": [5]},
