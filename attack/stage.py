@@ -74,7 +74,11 @@ def free_port() -> int:
 def environment(database_url: str, port: int, scratch: Path) -> dict[str, str]:
     """Production settings, with the limits that would stop a test drive from one address
     raised through their environment knobs (each limit has a test of its own)."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    # No REDIS_URL: the emails the cases cause are queued in a folder of the scratch
+    # directory and cached in the database, so nothing is left in a Redis that workers of
+    # other runs read.
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith("DJANGO_") and key != "REDIS_URL"}
     env.update(
         DJANGO_ENV="production",
         DJANGO_SETTINGS_MODULE="config.settings.production",
