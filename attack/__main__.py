@@ -26,6 +26,8 @@ def main() -> int:
     started = time.monotonic()
     timings: dict = {}
     with stage(timings) as (base_url, env, scratch):
+        # This process uses the served portal's settings exactly (no REDIS_URL included).
+        os.environ.clear()
         os.environ.update(env)
         import django
 
