@@ -8,7 +8,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 export PORT
 
-.PHONY: install run test lint messages migrate seed lock fuzz bench clean
+.PHONY: install run test lint messages migrate seed lock fuzz bench attack clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -86,6 +86,16 @@ bench: install
 	$(BIN)/python manage.py bench --save var/bench/result-$(SCALE).json \
 		$(if $(PEER),--peer "$(PEER)") $(if $(PEER_RESULT),--peer-result "$(PEER_RESULT)") \
 		$(if $(COMPARE),--compare "$(COMPARE)") $(BENCH_ARGS)
+
+# The attack from outside (docs/security.md): the portal served by gunicorn under production
+# settings, with the demo data and a second tenant of each kind, in its own throwaway
+# database `<name>_attack` on the PostgreSQL server DATABASE_URL names (dropped afterwards).
+# Prints one JSON summary and fails on any failure, server error or leak.
+#   make attack SHORT=1     a bounded run of about three minutes (CI)
+SHORT ?=
+attack: install
+	@$(MAKE) -s --no-print-directory messages >&2
+	@$(BIN)/python -m attack $(if $(SHORT),--short)
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -1,7 +1,7 @@
 """Text that is not valid Unicode is refused where it enters, whatever the face.
 
-A lone surrogate ("\\udcff" in JSON) or bytes that are not UTF-8 (in a query string or a
-form post) cannot be stored, compared or shown; echoed back in an error they crash the
+A lone surrogate ("\\udcff" in JSON), bytes that are not UTF-8 or a NUL (in a query string
+or a form post) cannot be stored, compared or shown; echoed back in an error they crash the
 page that echoes them. The middleware (`accounts.middleware.InvalidTextMiddleware`) checks
 query strings and form posts, the API's JSON parser (`config.api.JSONParser`) the parsed
 body; both refuse with a 400 naming the field, and never echo the text.
@@ -12,7 +12,7 @@ from urllib.parse import unquote_to_bytes
 from django.core.exceptions import BadRequest
 from django.utils.translation import gettext_lazy as _
 
-NOT_UNICODE = _("This field holds text that is not valid Unicode.")
+NOT_UNICODE = _("This field holds text that is not valid Unicode or a NUL character.")
 WHOLE_INPUT = "non_field_errors"
 
 
@@ -62,8 +62,12 @@ def invalid_field_in_urlencoded(raw: bytes) -> str | None:
             decoded_name = unquote_to_bytes(name.replace(b"+", b" ")).decode("utf-8")
         except UnicodeDecodeError:
             return WHOLE_INPUT
+        if "\x00" in decoded_name:
+            return WHOLE_INPUT
         try:
-            unquote_to_bytes(value.replace(b"+", b" ")).decode("utf-8")
+            decoded_value = unquote_to_bytes(value.replace(b"+", b" ")).decode("utf-8")
         except UnicodeDecodeError:
+            return decoded_name
+        if "\x00" in decoded_value:  # no database column can hold it
             return decoded_name
     return None

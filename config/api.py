@@ -18,6 +18,27 @@ class PageNumberPagination(pagination.PageNumberPagination):
     max_page_size = 100
     invalid_page_message = _("That page does not exist.")
 
+    def get_page_size(self, request):
+        """A page size that is not a whole number from 1 up is refused (400), not quietly
+        replaced by the default; one above the maximum is capped."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+            raise exceptions.ValidationError({self.page_size_query_param: [
+                _("Give a whole number of results per page, from 1 (at most %(max)d are "
+                  "returned).") % {"max": self.max_page_size}]})
+        return min(int(raw), self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["description"] = (f"Results per page: {self.page_size} when not "
+                                             f"given, at most {self.max_page_size}.")
+        return parameters
+
 
 class JSONParser(parsers.JSONParser):
     """JSON whose text is all valid Unicode: a lone surrogate ("\\udcff") is refused under
@@ -130,6 +151,8 @@ def _generic_errors_for(method: str, operation: dict) -> list[str]:
         codes.append("404")
     if "requestBody" in operation:
         codes += ["400", "415"]
+    elif any(p.get("in") == "query" for p in parameters):
+        codes.append("400")  # a query parameter that is not valid (a page size, a filter)
     return codes
 
 

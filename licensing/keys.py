@@ -11,6 +11,11 @@ KEY_FORMAT = "XXXXX-XXXXX-XXXXX-XXXXX"
 _ALPHABET = string.ascii_uppercase + string.digits
 _KEY_CHARS = re.compile(r"^[A-Z0-9]{20}$")
 _SEPARATORS = re.compile(r"[\s\-\u2010-\u2015_]+")  # dashes a phone or word processor may type
+MAX_KEY_INPUT = 64
+# An activation code as the API's description gives it: 20 letters or digits, any case, at
+# most one separator between two of them. (`normalize_key` also forgives runs of
+# separators; a pattern that says so is too slow for schema-driven test generators.)
+KEY_INPUT_PATTERN = r"^\s*(?:[A-Za-z0-9][\s\-\u2010-\u2015_]?){19}[A-Za-z0-9]\s*$"
 
 
 def normalize_key(raw) -> str:
@@ -19,7 +24,7 @@ def normalize_key(raw) -> str:
     Raises ValidationError, with the expected form in the message, before anything is
     looked up, so a malformed key never reaches the database.
     """
-    if not isinstance(raw, str) or len(raw) > 64:
+    if not isinstance(raw, str) or len(raw) > MAX_KEY_INPUT:
         raise ValidationError(_invalid_message(), code="invalid_key")
     compact = _SEPARATORS.sub("", raw.strip().upper())
     if not _KEY_CHARS.match(compact):

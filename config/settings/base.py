@@ -248,7 +248,9 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
-ACCOUNT_RATE_LIMITS = {
+# LOGIN_RATE_LIMITS=false switches allauth's limits off, for a test drive that signs in many
+# times from one address (`make attack`); never in a deployment.
+ACCOUNT_RATE_LIMITS = env.bool("LOGIN_RATE_LIMITS", default=True) and {
     "login": "30/m/ip",
     # The sixth wrong password for one account within five minutes is refused.
     "login_failed": "10/m/ip,5/5m/key",
@@ -260,6 +262,8 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
     "reauthenticate": "10/m/user",
 }
+# Wrong activation codes one account or address may try per window (licensing.ratelimit).
+LICENCE_CLAIM_MAX_FAILURES = env.int("LICENCE_CLAIM_MAX_FAILURES", default=10)
 INVITATION_EXPIRY_DAYS = env.int("INVITATION_EXPIRY_DAYS", default=7)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 # Staff must have TOTP set up before they reach the admin (on in production).
@@ -283,7 +287,7 @@ DEFAULT_COUNTRY = "MY"
 
 # Static and uploaded files --------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private")))
 STORAGES = {

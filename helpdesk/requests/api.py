@@ -5,6 +5,9 @@ caller's reach is 404, for every method), every change is one call into
 the services of `helpdesk.requests`, and the serializers only shape the answer.
 """
 
+import re
+
+from django.db import DatabaseError
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -12,6 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -33,7 +37,8 @@ from accounts.api_common import (
 )
 from accounts.workspace import slug_of
 from licensing.api.eligibility import DecisionSerializer, EligibilityInputSerializer
-from licensing.intake import Catalogue, IntakeInvalid
+from licensing.intake import PRODUCT_FIELDS, Catalogue, IntakeInvalid, needs_product_check
+from licensing.models import RequestCategory
 
 from . import files, filing, lifecycle, service_level, storage, transitions
 from .files import file_response
@@ -173,6 +178,36 @@ class RequestCreateSerializer(EligibilityInputSerializer):
         except IntakeInvalid as exc:
             raise serializers.ValidationError(exc.errors) from None
         return attrs
+
+
+class RequestCreateSchema(OpenApiSerializerExtension):
+    """The filing's schema says which fields a category requires, as the intake does: the
+    product fields, unless the category is one of those decided without them (read from
+    the catalogue when the schema is generated)."""
+
+    target_class = RequestCreateSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        try:
+            without_product = sorted(c.code for c in RequestCategory.objects.all()
+                                     if not needs_product_check(c))
+        except DatabaseError:  # `manage.py spectacular` run before any migration
+            return schema
+        schema["description"] = (
+            f"{', '.join(PRODUCT_FIELDS)} are required unless `category` is one decided "
+            "without a product (`needs_product` false in GET /api/v1/categories/, or a "
+            f"topic Standard Support does not cover): {', '.join(without_product)}.")
+        schema["anyOf"] = [
+            {"required": list(PRODUCT_FIELDS),
+             "properties": {name: {"type": "string", "minLength": 1}
+                            for name in PRODUCT_FIELDS}},
+            # A pattern, not an enum: the enum hook would name it as if it were every
+            # category.
+            {"properties": {"category": {"type": "string", "pattern": "^(?:{})$".format(
+                "|".join(re.escape(code) for code in without_product))}}},
+        ]
+        return schema
 
 
 class AttachmentSerializer(serializers.ModelSerializer):

@@ -1,7 +1,7 @@
 """Licences under /api/v1/licences/: the caller's, and claiming one by its key."""
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
@@ -16,7 +16,7 @@ from accounts.api_common import (
 from accounts.workspace import slug_of
 
 from .. import licences
-from ..keys import KEY_FORMAT
+from ..keys import KEY_FORMAT, KEY_INPUT_PATTERN, MAX_KEY_INPUT
 from ..models import Licence
 
 
@@ -57,11 +57,19 @@ class LicenceSerializer(serializers.ModelSerializer):
         return licence.is_valid_on(self.context.get("today") or timezone.localdate())
 
 
+@extend_schema_field({"type": "string", "pattern": KEY_INPUT_PATTERN,
+                      "maxLength": MAX_KEY_INPUT})
+class ActivationCodeField(serializers.CharField):
+    """An activation code as typed. The schema gives its pattern; the claim service checks
+    it (`keys.normalize_key`), so a malformed code is refused and recorded like any other
+    wrong one."""
+
+
 class LicenceClaimSerializer(serializers.Serializer):
     workspace = WorkspaceField()
-    licence_key = serializers.CharField(
-        max_length=100, help_text=f"The activation code, {KEY_FORMAT}; case, spaces and "
-        "dashes do not matter.")
+    licence_key = ActivationCodeField(
+        max_length=MAX_KEY_INPUT, help_text=f"The activation code, {KEY_FORMAT}; case, "
+        "spaces and dashes do not matter.")
 
 
 @extend_schema_view(

@@ -93,6 +93,16 @@ def test_staff_without_a_second_factor_get_no_token(mfa_required, capsys):
     assert ApiToken.objects.filter(user=staff).count() == 1
 
 
+def test_staff_without_a_second_factor_are_refused_a_token_on_the_tokens_page(
+        mfa_required, client):
+    staff = supervisor()
+    client.force_login(staff)
+    response = client.post("/my/tokens/", {"name": "ci"})
+    assert response.status_code == 200
+    assert "authenticator app" in response.content.decode()
+    assert not ApiToken.objects.filter(user=staff).exists()
+
+
 def test_staff_without_a_second_factor_have_no_staff_powers(mfa_required):
     """The access layer itself withholds them: every `visible_to`, service guard and admin
     list built on it sees a customer, not an agent."""

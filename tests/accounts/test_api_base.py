@@ -154,6 +154,22 @@ def test_page_size_is_capped_at_100(api):
     assert len(api.get("/api/v1/tokens/").json()["results"]) == 25
 
 
+@pytest.mark.parametrize("page_size", ["null", "0", "-3", "abc", "1.5", "", "\u0663"])
+def test_a_page_size_that_is_not_a_whole_number_from_1_is_refused(api, page_size):
+    api.force_authenticate(UserFactory())
+    response = api.get("/api/v1/tokens/", {"page_size": page_size})
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["page_size"]
+
+
+def test_the_schema_says_what_page_sizes_are_taken_and_that_lists_may_answer_400(api):
+    schema = api.get("/api/schema/?format=json").json()
+    operation = schema["paths"]["/api/v1/tokens/"]["get"]
+    page_size = next(p for p in operation["parameters"] if p["name"] == "page_size")
+    assert page_size["schema"] == {"type": "integer", "minimum": 1}
+    assert "400" in operation["responses"]
+
+
 def test_validation_errors_are_json_with_detail_and_errors_by_field(api):
     api.force_authenticate(UserFactory())
     response = api.post("/api/v1/tokens/", {"name": ""}, format="json")

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -158,6 +160,16 @@ def test_the_detail_costs_the_same_queries_with_more_flags_and_utilities(world, 
         lifecycle.request_utility_run(sr, by=world.agent, utility=tool, instructions="Run it.")
     lifecycle.add_reply(sr, by=world.agent, body="x")
     assert detail_queries() == before
+
+
+def test_the_schema_says_which_categories_require_the_product_fields(world, api):
+    schema = api(world.home_user).get("/api/schema/?format=json").json()
+    filing = schema["components"]["schemas"]["RequestCreateRequest"]
+    with_product, without_product = filing["anyOf"]
+    assert with_product["required"] == ["product", "version", "os", "os_version"]
+    codes = without_product["properties"]["category"]["pattern"]
+    assert re.match(codes, "licence_recovery") and not re.match(codes, "malfunction")
+    assert "licence_recovery" in filing["description"]
 
 
 def test_the_schema_documents_the_request_endpoints(world, api):

@@ -377,3 +377,33 @@ def test_the_schema_describes_bodies_and_errors(client):
         assert path in paths
     decision = schema["components"]["schemas"]["Decision"]
     assert set(decision["properties"]) == {"eligible", "clause", "reason", "offers"}
+
+
+@pytest.mark.parametrize(("typed", "taken"), [
+    ("ACME0-ESB00-ACTIV-E0001", True),
+    ("  acme0 esb00 activ e0001 ", True),
+    ("ACME0\u2013ESB00_ACTIV-E0001", True),
+    ("ACME0ESB00ACTIVE0001", True),
+    ("ACME0-ESB00-ACTIV-E000", False),  # 19 characters
+    ("ACME0-ESB00-ACTIV-E0001-X", False),
+    ("ACME0-ESB00-ACTIV-E000!", False),
+    ("not-a-key", False),
+])
+def test_the_schema_gives_the_activation_code_pattern_the_claim_takes(client, typed, taken):
+    import re
+
+    from django.core.exceptions import ValidationError
+
+    from licensing.keys import normalize_key
+
+    schema = client.get("/api/schema/?format=json").json()
+    field = schema["components"]["schemas"]["LicenceClaimRequest"]["properties"]["licence_key"]
+    assert field["maxLength"] == 64
+    assert bool(re.match(field["pattern"], typed)) is taken
+    try:
+        normalize_key(typed)
+        normalised = True
+    except ValidationError:
+        normalised = False
+    assert normalised is taken
+

@@ -70,6 +70,14 @@ def test_a_query_string_that_is_not_utf8_is_refused(world):
     assert "q" in page.content.decode()
 
 
+@pytest.mark.parametrize("path", ["/api/v1/licences/", "/api/v1/quotes/", "/api/v1/requests/",
+                                  "/api/v1/services/"])
+def test_a_nul_in_a_query_string_is_refused_before_it_reaches_the_database(world, path):
+    response = api_for(world.home_user).get(f"{path}?workspace=my%00&status=new%00")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"workspace": [str(NOT_UNICODE)]}
+
+
 def test_a_form_post_that_is_not_utf8_is_refused_in_the_readers_language(world):
     client = Client()
     client.force_login(world.home_user)

@@ -1,0 +1,3 @@
+"""`make attack`: the portal attacked from outside, served under production settings.
+
+See docs/security.md for what it tries and how to read its summary."""
