@@ -379,3 +379,26 @@ def test_dispatch_makes_as_many_queries_for_40_requests_as_for_3(time_machine):
     few = _dispatch_queries(3, time_machine)
     many = _dispatch_queries(40, time_machine)
     assert many == few
+
+
+def _reminder_queries(n, time_machine, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from helpdesk.models import SupportRequest
+
+    at(time_machine, T0)
+    for _ in range(n):
+        resolved_request()
+    at(time_machine, T0 + timedelta(hours=25))
+    assert dispatch.send_post_resolution_requests() == n
+    at(time_machine, T0 + timedelta(days=settings.FEEDBACK_REMINDER_DAYS, hours=26))
+    with CaptureQueriesContext(connection) as ctx:
+        assert dispatch.send_reminders() == n
+    SupportRequest.objects.all().delete()
+    return len(ctx.captured_queries)
+
+
+def test_reminders_make_as_many_queries_for_40_surveys_as_for_3(time_machine, settings):
+    assert _reminder_queries(40, time_machine, settings) == _reminder_queries(
+        3, time_machine, settings)
