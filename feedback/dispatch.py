@@ -8,6 +8,7 @@ email per request.
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,7 +22,7 @@ from django.utils import timezone
 from accounts.models import Membership, Segment, User
 from helpdesk.email.outbound import AUTO_GENERATED, customer_email
 from helpdesk.models import SupportRequest
-from notifications.services import notify
+from notifications.services import Email, notify_many
 
 from . import tokens
 from .answering import survey_by_code
@@ -55,25 +56,37 @@ def _no_response_reason() -> str:
 # Sending ------------------------------------------------------------------------------
 
 
-def answer_path(token: str) -> str:
-    return reverse("feedback:answer", kwargs={"token": token})
+# Where the token goes in a reversed path, until it is put there.
+TOKEN_MARK = "token-mark"
 
 
-def unsubscribe_path(user_id: int) -> str:
-    return reverse("feedback:unsubscribe",
-                   kwargs={"token": tokens.make_unsubscribe_token(user_id)})
+def _path_with_token(url_name: str) -> Callable[[str], str]:
+    """`reverse(url_name, kwargs={"token": token})` for many tokens: reversed once, each
+    token put in place of a mark. A signed token is URL-safe (base64 and colons), so
+    `reverse` would not quote it either; a batch of surveys saves one `reverse` a link."""
+    head, _mark, tail = reverse(url_name, kwargs={"token": TOKEN_MARK}).partition(TOKEN_MARK)
+    return lambda token: f"{head}{token}{tail}"
 
 
-def _email_context(*, token_key: str, user_id: int, name: str, expires_at: datetime,
-                   reference: str = "", period: str = "") -> dict:
-    return {
-        "name": name,
-        "reference": reference,
-        "period": period,
-        "answer_url": answer_path(tokens.make_answer_token(token_key)),
-        "unsubscribe_url": unsubscribe_path(user_id),
-        "expires_on": timezone.localdate(expires_at).isoformat(),
-    }
+def _email_contexts(expires_at: datetime) -> Callable[..., dict]:
+    """The function that makes the context of each survey email of a batch, which share
+    their expiry and the shape of their links."""
+    answer_path = _path_with_token("feedback:answer")
+    unsubscribe_path = _path_with_token("feedback:unsubscribe")
+    expires_on = timezone.localdate(expires_at).isoformat()
+
+    def context(*, token_key: str, user_id: int, name: str, reference: str = "",
+                period: str = "") -> dict:
+        return {
+            "name": name,
+            "reference": reference,
+            "period": period,
+            "answer_url": answer_path(tokens.make_answer_token(token_key)),
+            "unsubscribe_url": unsubscribe_path(tokens.make_unsubscribe_token(user_id)),
+            "expires_on": expires_on,
+        }
+
+    return context
 
 
 def _survey_email(context: dict, *, user_id: int, support_request_id: int | None) -> dict:
@@ -123,24 +136,25 @@ def _insert_and_notify(survey: Survey, candidates: list[_Candidate], *, template
         )
         for c in candidates
     ]
-    sent = 0
     with transaction.atomic():
         FeedbackRequest.objects.bulk_create(rows, ignore_conflicts=True)
         mine = set(
             FeedbackRequest.objects.filter(token_key__in=[r.token_key for r in rows])
             .values_list("token_key", flat=True)
         )
+        email_context = _email_contexts(expires_at)
+        emails = []
         for row, candidate in zip(rows, candidates, strict=True):
             if row.token_key not in mine:
                 continue
-            context = _email_context(token_key=row.token_key, user_id=candidate.user_id,
-                                     name=candidate.name, expires_at=expires_at,
-                                     reference=candidate.reference, period=period)
-            notify(candidate.email, template, context, language=candidate.language,
-                   **_survey_email(context, user_id=candidate.user_id,
-                                   support_request_id=candidate.support_request_id))
-            sent += 1
-    return sent
+            context = email_context(token_key=row.token_key, user_id=candidate.user_id,
+                                    name=candidate.name, reference=candidate.reference,
+                                    period=period)
+            emails.append(Email(candidate.email, template, context, candidate.language,
+                                **_survey_email(context, user_id=candidate.user_id,
+                                                support_request_id=candidate.support_request_id)))
+        notify_many(emails)
+    return len(emails)
 
 
 def _opted_out(user_ref: str) -> Exists:
@@ -229,20 +243,24 @@ def send_reminders(now: datetime | None = None) -> int:
             FeedbackRequest.objects.filter(pk__in=ids, reminded_at__isnull=True).update(
                 reminded_at=now, expires_at=expires_at
             )
+            email_context = _email_contexts(expires_at)
+            emails = []
             for row in (
                 FeedbackRequest.objects.filter(pk__in=ids)
                 .select_related("user", "support_request").order_by("pk")
             ):
-                context = _email_context(
+                context = email_context(
                     token_key=row.token_key, user_id=row.user_id,
-                    name=row.user.get_full_name(), expires_at=expires_at,
+                    name=row.user.get_full_name(),
                     reference=row.support_request.reference if row.support_request else "",
                     period=row.period,
                 )
-                notify(row.user.email, "feedback_reminder", context, language=row.user.language,
-                       **_survey_email(context, user_id=row.user_id,
-                                       support_request_id=row.support_request_id))
-                sent += 1
+                emails.append(Email(row.user.email, "feedback_reminder", context,
+                                    row.user.language,
+                                    **_survey_email(context, user_id=row.user_id,
+                                                    support_request_id=row.support_request_id)))
+            notify_many(emails)
+            sent += len(emails)
     return sent
 
 

@@ -1,4 +1,5 @@
 from email.utils import make_msgid, parseaddr
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import models
@@ -8,7 +9,13 @@ from django.utils.translation import gettext_lazy as _
 def message_id_domain() -> str:
     """The domain of the sender's address: Message-IDs are made under it (never looked up
     in DNS, as `make_msgid` would do without one)."""
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2]
+    return _domain_of(settings.DEFAULT_FROM_EMAIL)
+
+
+@lru_cache(maxsize=8)
+def _domain_of(address: str) -> str:
+    # Parsing the address costs more than the rest of a Message-ID: once per setting.
+    domain = parseaddr(address)[1].rpartition("@")[2]
     return domain.strip().lower() or "localhost"
 
 

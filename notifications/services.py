@@ -1,6 +1,8 @@
 """The outbox: write a notification now, deliver it after commit through Celery."""
 
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
@@ -33,6 +35,44 @@ def notify(to: str, template: str, context: dict, language: str = "en", *, threa
     )
     _enqueue_after_commit(notification.pk)
     return notification
+
+
+@dataclass(frozen=True)
+class Email:
+    """The arguments of one `notify` call, for `notify_many`."""
+
+    to: str
+    template: str
+    context: dict
+    language: str = "en"
+    thread: str = ""
+    headers: dict | None = None
+    credentials: dict | None = None
+
+
+def notify_many(emails: Iterable[Email]) -> list[Notification]:
+    """`notify` for many emails at once: the same rows, written with one multi-row INSERT
+    in the caller's transaction and handed to the broker after its commit, in order.
+
+    For the batch work (surveys, SLA notices), where one INSERT per email was most of the
+    cost."""
+    now = timezone.now()
+    rows = Notification.objects.bulk_create([
+        Notification(to=email.to, template=email.template, context=email.context,
+                     language=email.language or "en", queued_at=now, thread=email.thread,
+                     headers=email.headers or {}, carries_credentials=bool(email.credentials),
+                     sealed=seal(email.credentials) if email.credentials else "")
+        for email in emails
+    ])
+    if rows:
+        ids = [row.pk for row in rows]
+        transaction.on_commit(lambda: _enqueue_each(ids))
+    return rows
+
+
+def _enqueue_each(notification_ids: list[int]) -> None:
+    for notification_id in notification_ids:
+        enqueue_delivery(notification_id)
 
 
 def queue_message(message: EmailMessage, language: str = "en", *,

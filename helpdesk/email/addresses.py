@@ -82,8 +82,13 @@ def reply_address(request_id: int, user_id: int) -> str:
 
 def reply_to_header(request_id: int, user_id: int) -> str:
     """The Reply-To of an email, with the display name of the portal's sender."""
-    name = parseaddr(settings.DEFAULT_FROM_EMAIL)[0]
-    return formataddr((name, reply_address(request_id, user_id)))
+    return formataddr((_display_name(settings.DEFAULT_FROM_EMAIL),
+                       reply_address(request_id, user_id)))
+
+
+@lru_cache(maxsize=8)
+def _display_name(address: str) -> str:
+    return parseaddr(address)[0]
 
 
 @lru_cache(maxsize=8)

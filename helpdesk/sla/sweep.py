@@ -6,19 +6,21 @@ from __future__ import annotations
 import logging
 import time as clock_time
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts import access
-from notifications.services import notify
+from notifications.services import Email, notify_many
 
 from ..email.outbound import staff_email
 from ..requests.models import Priority, SupportRequest, TimelineEvent
 from .clock import (
+    SLA_FIELDS,
     clock_of,
     is_late,
     notices_sent,
@@ -47,10 +49,11 @@ def sweep(*, now: datetime | None = None, batch: int | None = None,
     One indexed range query finds the requests with something due (`sla_check_at`); they
     are then handled in chunks, each in one transaction under row locks (`skip_locked`: a
     request another sweep holds is left to it, and one it finished no longer matches). The
-    notices, timeline lines and state changes of a chunk are written in bulk; should a
-    notice row of the chunk exist already (the unique constraint), the chunk is done again
-    one request at a time, skipping what was sent. Stops after `batch` requests or
-    `time_budget` seconds; the next run goes on where this one stopped.
+    notices, emails, timeline lines and state changes of a chunk are written with one
+    statement each, whatever its size; should a notice row of the chunk exist already (the
+    unique constraint), the chunk is done again one request at a time, skipping what was
+    sent. Stops after `batch` requests or `time_budget` seconds; the next run goes on where
+    this one stopped.
     """
     now = now or timezone.now()
     batch = batch or settings.SLA_SWEEP_BATCH
@@ -66,13 +69,22 @@ def sweep(*, now: datetime | None = None, batch: int | None = None,
     return sent
 
 
-SWEEP_CHUNK = 100
+# Requests handled in one transaction, under their row locks: a chunk costs a statement per
+# kind of row written, so a larger one costs less per request but holds its locks longer.
+SWEEP_CHUNK = 500
+# What the sweep reads of a request, its assignee and its queue: a request row is wide,
+# and each of its columns costs on every row of a backlog.
+SWEEP_FIELDS = (
+    *SLA_FIELDS, "reference", "subject", "priority", "status", "first_response_at",
+    "sla_paused_at", "escalated_at", "assignee__email", "assignee__full_name",
+    "assignee__language", "assignee__time_zone", "assignee__is_active", "queue__name",
+)
 
 
 def _locked(ids, now):
     return (SupportRequest.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("assignee", "queue").filter(pk__in=ids, sla_check_at__lte=now)
-            .order_by("pk"))
+            .select_related("assignee", "queue").only(*SWEEP_FIELDS)
+            .filter(pk__in=ids, sla_check_at__lte=now).order_by("pk"))
 
 
 def _due_notices(sr: SupportRequest, sent: set[tuple], now: datetime) -> list[tuple]:
@@ -103,21 +115,47 @@ def _sweep_chunk(ids: list[int], now: datetime, supervisors: dict) -> int:
             SlaNotice.objects.bulk_create(
                 SlaNotice(request=sr, target=target, kind=kind, due_at=due)
                 for sr, due_now in plans for target, kind, due in due_now)
-            events, changed = [], set()
+            events, emails, changed = [], [], set()
             for sr, due_now in plans:
                 fields: list[str] = []
                 for target, kind, due in due_now:
                     sent_by_request[sr.pk].add((target, kind, due))
-                    events.append(_announce(sr, target, kind, due, now, fields, supervisors))
+                    event, to_send = _announce(sr, target, kind, due, now, fields, supervisors)
+                    events.append(event)
+                    emails += to_send
                 refresh(sr, now, fields, sent_by_request[sr.pk])
                 changed.update(fields)
+            notify_many(emails)
             TimelineEvent.objects.bulk_create(events)
             if changed:
-                SupportRequest.objects.bulk_update(rows, sorted(changed))
+                _save(rows, sorted(changed))
             return len(events)
     except IntegrityError:
         # A notice of this chunk was written meanwhile: one by one, skipping it.
         return sum(_sweep_one(pk, now, supervisors) for pk in ids)
+
+
+def _save(rows: list[SupportRequest], fields: list[str]) -> None:
+    """Write `fields` of every row of a chunk in one UPDATE. On PostgreSQL each column's
+    new values go as one array (`unnest`): `bulk_update` builds a CASE branch per row and
+    column, which cost more than the rest of the chunk; other databases use it as it is."""
+    if connection.vendor != "postgresql":
+        SupportRequest.objects.bulk_update(rows, fields)
+        return
+    meta = SupportRequest._meta
+    columns = [meta.pk, *(meta.get_field(name) for name in fields)]
+    quote = connection.ops.quote_name
+    table, key = quote(meta.db_table), quote(meta.pk.column)
+    names = [quote(field.column) for field in columns]
+    arrays = ", ".join(f"%s::{field.db_type(connection).split('(')[0]}[]" for field in columns)
+    assignments = ", ".join(f"{name} = new.{name}" for name in names[1:])
+    # Only names from the model's metadata are put in the text; the values are parameters.
+    sql = (f"UPDATE {table} SET {assignments} FROM unnest({arrays}) "  # noqa: S608
+           f"AS new({', '.join(names)}) WHERE {table}.{key} = new.{key}")
+    values = [[field.get_db_prep_save(getattr(sr, field.attname), connection) for sr in rows]
+              for field in columns]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
 
 
 def _sweep_one(pk: int, now: datetime, supervisors: dict) -> int:
@@ -128,7 +166,7 @@ def _sweep_one(pk: int, now: datetime, supervisors: dict) -> int:
             return 0  # another sweep has it, or it changed since
         sent = notices_sent(sr)
         fields: list[str] = []
-        events = []
+        events, emails = [], []
         for target, kind, due in _due_notices(sr, sent, now):
             try:
                 with transaction.atomic():
@@ -136,7 +174,10 @@ def _sweep_one(pk: int, now: datetime, supervisors: dict) -> int:
             except IntegrityError:
                 continue  # already sent by an overlapping sweep
             sent.add((target, kind, due))
-            events.append(_announce(sr, target, kind, due, now, fields, supervisors))
+            event, to_send = _announce(sr, target, kind, due, now, fields, supervisors)
+            events.append(event)
+            emails += to_send
+        notify_many(emails)
         TimelineEvent.objects.bulk_create(events)
         refresh(sr, now, fields, sent)
         if fields:
@@ -144,9 +185,10 @@ def _sweep_one(pk: int, now: datetime, supervisors: dict) -> int:
     return len(events)
 
 
-def _announce(sr, target, kind, due, now, fields, supervisors) -> TimelineEvent:
-    """The emails of one reminder or escalation (its SlaNotice row is written), the change
-    of state, and its timeline line (returned, for a bulk insert)."""
+def _announce(sr, target, kind, due, now, fields, supervisors) -> tuple[TimelineEvent,
+                                                                         list[Email]]:
+    """One reminder or escalation (its SlaNotice row is written): the change of state, and
+    its timeline line and its emails, returned for bulk inserts."""
     escalation = kind == NoticeKind.ESCALATION
     if escalation:
         recipients = _supervisors(sr, supervisors)
@@ -158,12 +200,11 @@ def _announce(sr, target, kind, due, now, fields, supervisors) -> TimelineEvent:
             set_fields(sr, fields, sla_state=SlaState.AT_RISK)
     url = reverse("admin:helpdesk_supportrequest_change", args=[sr.pk])
     template = "sla_escalation" if escalation else "sla_reminder"
+    emails = []
     for user in recipients:
         zone = ZoneInfo(user.time_zone or settings.DEFAULT_USER_TIME_ZONE)
-        with translation.override(user.language):
-            target_label = str(Target(target).label).lower()
-            priority_label = str(Priority(sr.priority).label).lower()
-        notify(user.email, template, {
+        target_label, priority_label = _labels(user.language, target, sr.priority)
+        emails.append(Email(user.email, template, {
             "reference": sr.reference,
             "subject": sr.subject,
             "priority": priority_label,
@@ -175,12 +216,20 @@ def _announce(sr, target, kind, due, now, fields, supervisors) -> TimelineEvent:
             "queue": sr.queue.name if sr.queue_id else "",
             "url": url,
             "name": user.get_short_name(),
-        }, language=user.language, **staff_email(sr.pk, user.pk))
-    return TimelineEvent(
+        }, user.language, **staff_email(sr.pk, user.pk)))
+    event = TimelineEvent(
         request=sr, kind=Kind.ESCALATED if escalation else Kind.SLA_REMINDER,
         is_internal=True, created_at=now,
         data={"target": str(target), "due": due.isoformat(),
               "to": [u.email for u in recipients]})
+    return event, emails
+
+
+@lru_cache(maxsize=64)
+def _labels(language: str, target: str, priority: str) -> tuple[str, str]:
+    """The target and the priority as an email in `language` names them."""
+    with translation.override(language):
+        return str(Target(target).label).lower(), str(Priority(priority).label).lower()
 
 
 def _supervisors(sr: SupportRequest, cache: dict) -> list:

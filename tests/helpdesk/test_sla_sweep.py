@@ -4,10 +4,11 @@ that are not due yet."""
 
 import threading
 from datetime import date, timedelta
+from types import SimpleNamespace
 from unittest import mock
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from helpdesk import tasks
@@ -113,7 +114,7 @@ def test_a_late_sweep_escalates_without_reminding_first(world, filed, at, run_ou
 def test_a_worker_dying_mid_sweep_sends_nothing_and_the_next_run_sends_once(
         world, filed, at, run_outbox):
     at(kl(2026, 3, 10, 12, 0))
-    with mock.patch("helpdesk.sla.sweep.notify", side_effect=RuntimeError("killed")), \
+    with mock.patch("helpdesk.sla.sweep.notify_many", side_effect=RuntimeError("killed")), \
             pytest.raises(RuntimeError):
         tasks.sweep_sla()
     assert not notices(filed).exists()
@@ -249,3 +250,101 @@ def test_two_concurrent_sweeps_send_one_reminder(world, file_request, at, mailou
     reminders = sla_mail(mailoutbox, "SLA reminder")
     assert len(reminders) == len(requests)  # one email per request, never two
     assert len({m.subject for m in reminders}) == len(requests)
+
+
+# A backlog, handled in bulk -----------------------------------------------------------
+
+class Rollback(Exception):
+    pass
+
+
+@pytest.fixture
+def backlog(world, file_request, at, run_outbox):
+    """Tuesday 12:30 in Kuala Lumpur: two premium requests past their first-response due
+    time (filed Monday 15:00, due Tuesday 10:00), three past their reminder (filed Tuesday
+    09:00, reminder 12:00; two assigned, one reminded already at 12:15), and a Standard
+    Support request of Acme filed on Monday."""
+    world.acme_licence.starts_on, world.acme_licence.expires_on = (date(2025, 6, 1),
+                                                                   date(2027, 12, 31))
+    world.acme_licence.save()
+    at(kl(2026, 3, 9, 15, 0))
+    late = [file_request(world.globex_admin, world.globex_ws, subject=f"Late {n}")
+            for n in range(2)]
+    standard = file_request(world.acme_admin, world.acme_admin_ws)
+    at(kl(2026, 3, 10, 9, 0))
+    near = [file_request(world.globex_admin, world.globex_ws, subject=f"Near {n}")
+            for n in range(3)]
+    for sr in (*near[:2], late[0]):
+        lifecycle.assign(sr, to=world.agent, by=world.agent)
+    at(kl(2026, 3, 10, 12, 15))
+    sweep._sweep_one(near[2].pk, kl(2026, 3, 10, 12, 15), {})  # reminded already
+    run_outbox().clear()
+    at(kl(2026, 3, 10, 12, 30))
+    return SimpleNamespace(late=late, near=near, standard=standard)
+
+
+def outcome() -> dict:
+    """Everything a sweep writes, without the ids and instants of the rows themselves."""
+    return {
+        "notices": sorted(SlaNotice.objects.values_list("request_id", "target", "kind",
+                                                        "due_at")),
+        "timeline": sorted(
+            (e.request_id, e.kind, e.is_internal, e.created_at, sorted(e.data.items()))
+            for e in TimelineEvent.objects.filter(kind__in=["sla_reminder", "escalated"])),
+        "emails": sorted(
+            (n.to, n.template, n.language, n.thread, sorted(n.context.items()),
+             sorted(n.headers.items()))
+            for n in Notification.objects.filter(template__startswith="sla_")),
+        "requests": sorted(SupportRequest.objects.values_list(
+            "pk", "sla_state", "escalated_at", "sla_check_at")),
+    }
+
+
+def test_a_backlog_in_bulk_gives_what_one_request_at_a_time_gives(backlog):
+    now = kl(2026, 3, 10, 12, 30)
+    due = list(SupportRequest.objects.filter(sla_check_at__lte=now).order_by("pk")
+               .values_list("pk", flat=True))
+    assert backlog.standard.pk not in due and len(due) == 4
+    with pytest.raises(Rollback), transaction.atomic():
+        assert sum(sweep._sweep_one(pk, now, {}) for pk in due) == 4
+        one_at_a_time = outcome()
+        raise Rollback
+    assert sweep.sweep(now=now) == 4
+    assert outcome() == one_at_a_time
+
+
+def test_a_backlog_is_reminded_and_escalated_once_and_only_on_paid_plans(
+        world, backlog, run_outbox):
+    assert tasks.sweep_sla() == 4
+    assert tasks.sweep_sla() == 0
+    sent = set(SlaNotice.objects.filter(created_at__gte=kl(2026, 3, 10, 12, 30))
+               .values_list("request__subject", "kind"))
+    assert sent == {("Late 0", "escalation"), ("Late 1", "escalation"),
+                    ("Near 0", "reminder"), ("Near 1", "reminder")}
+    assert not SlaNotice.objects.filter(request=backlog.standard).exists()
+    assert fresh(backlog.standard).sla_state is None
+    assert [fresh(sr).sla_state for sr in backlog.late] == [SlaState.BREACHED] * 2
+    assert [fresh(sr).sla_state for sr in backlog.near] == [SlaState.AT_RISK] * 3
+    assert all(fresh(sr).escalated_at == kl(2026, 3, 10, 12, 30) for sr in backlog.late)
+    outbox = run_outbox()
+    assert sorted(m.to[0] for m in sla_mail(outbox, "SLA reminder")) == [
+        world.agent.email] * 2
+    assert [m.to[0] for m in sla_mail(outbox, "Escalation")] == [world.supervisor.email] * 2
+
+
+def test_the_sweep_makes_as_many_queries_for_eight_due_requests_as_for_two(
+        world, file_request, at):
+    at(kl(2026, 3, 10, 9, 0))
+    requests = [file_request(world.globex_admin, world.globex_ws, subject=f"Case {n}")
+                for n in range(8)]
+    now = kl(2026, 3, 10, 12, 30)
+
+    def sweep_queries(count):
+        SlaNotice.objects.all().delete()
+        SupportRequest.objects.filter(pk__in=[sr.pk for sr in requests[:count]]).update(
+            sla_check_at=requests[0].first_response_remind_at, sla_state=SlaState.ON_TRACK)
+        with CaptureQueriesContext(connection) as queries:
+            assert sweep.sweep(now=now) == count
+        return len(queries)
+
+    assert sweep_queries(8) == sweep_queries(2)

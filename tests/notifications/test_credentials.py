@@ -87,6 +87,6 @@ def test_a_password_reset_link_is_only_in_the_email_sent(client, run_outbox, at)
 def test_emails_without_credentials_stay_readable(client):
     user = UserFactory()
     CompanyAdminFactory(user=user)
-    account_services.notify_user(user, "company_verified", {"company": "Acme", "url": "/x/"})
+    account_services.notify_users([user], "company_verified", {"company": "Acme", "url": "/x/"})
     notification = Notification.objects.get()
     assert not notification.carries_credentials and notification.context["url"] == "/x/"

@@ -353,8 +353,9 @@ def test_a_reply_costs_a_bounded_number_of_queries(world, filed):
         with CaptureQueriesContext(connection) as queries:
             assert process_stored_message(row.pk) is True
         counts.append(len(queries))
-    # Claim, request, revocations, the reply service's lock and writes, the search
-    # document, the row: thirteen with the savepoints of the test's transaction.
+    # Claim, request, revocations, the reply service's lock and writes (the message, its
+    # words in the request's search document, the request, the timeline), the row:
+    # thirteen with the savepoints of the test's transaction.
     assert counts[0] == counts[1] and counts[0] <= 13, counts
 
 
