@@ -3,7 +3,7 @@
 A lone surrogate ("\\udcff" in JSON), bytes that are not UTF-8 or a NUL (in a query string
 or a form post) cannot be stored, compared or shown; echoed back in an error they crash the
 page that echoes them. The middleware (`accounts.middleware.InvalidTextMiddleware`) checks
-query strings and form posts, the API's JSON parser (`config.api.JSONParser`) the parsed
+query strings and form posts, the API's JSON parser (`config.parsers.JSONParser`) the parsed
 body; both refuse with a 400 naming the field, and never echo the text.
 """
 

@@ -3,12 +3,11 @@
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, pagination, parsers, status
+from rest_framework import exceptions, pagination, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from accounts.errors import DomainError, InvalidState, NotAllowed, RateLimited
-from accounts.text_input import NOT_UNICODE, invalid_field_in
 from licensing.eligibility import Refused
 
 
@@ -38,19 +37,6 @@ class PageNumberPagination(pagination.PageNumberPagination):
                 parameter["description"] = (f"Results per page: {self.page_size} when not "
                                              f"given, at most {self.max_page_size}.")
         return parameters
-
-
-class JSONParser(parsers.JSONParser):
-    """JSON whose text is all valid Unicode: a lone surrogate ("\\udcff") is refused under
-    its field, before any serializer could echo it back in an answer that cannot be
-    encoded (`accounts.text_input`)."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type, parser_context)
-        field = invalid_field_in(data)
-        if field is not None:
-            raise exceptions.ValidationError({field: [NOT_UNICODE]})
-        return data
 
 
 # The status of each kind of refusal; the most specific class that matches wins.

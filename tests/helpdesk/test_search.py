@@ -65,10 +65,15 @@ def test_reference_email_and_whole_activation_code(world, desk, file_request):
 def test_bad_input_never_fails(world, desk, file_request):
     file_request()
     for term in ["!!!", "'", '"unclosed', "a & | ! <b>", "x" * 5000, "-", "INC-", "@",
-                 "\u0000", "a\u0000b", "x@y\u0000", "INC-2026-1\u0000", "café OR", "(((("]:
+                 "café OR", "(((("]:
         assert desk.get(CHANGELIST, {"q": term}).status_code == 200
         for name in ("customer", "company", "code", "view", "status", "queue", "assigned"):
             assert desk.get(CHANGELIST, {name: term}).status_code == 200
+    # A NUL is refused where it enters, naming the field, before any query is built.
+    for term in ["\u0000", "a\u0000b", "x@y\u0000", "INC-2026-1\u0000"]:
+        for name in ("q", "customer", "company", "code"):
+            response = desk.get(CHANGELIST, {name: term})
+            assert response.status_code == 400 and name in response.content.decode()
 
 
 @pytest.mark.postgres

@@ -179,25 +179,29 @@ def test_a_crafted_name_is_refused_or_tidied_and_never_leaves_the_private_storag
         "passwd.txt", "boot.ini.txt", "job.txt", "win.ini.txt", "x.txt"}]
 
 
-def test_html_and_svg_taken_as_text_download_as_plain_text_attachments(setup):
-    """Text files are accepted by extension when their content is text: markup in them is
-    served as text/plain, as a download, never sniffed or rendered."""
+def test_html_and_svg_under_a_text_name_are_refused_and_text_downloads_as_plain_text(setup):
+    """Markup is not taken as a text file; what is taken as text is served as text/plain,
+    as a download, never sniffed or rendered."""
     for name, content in (("page.txt", HTML), ("drawing.xml", SVG)):
         response = api_upload(setup, setup.plain, name, content)
-        assert response.status_code == 201, response.json()
-        attachment = Attachment.objects.get(pk=response.json()["id"])
-        assert attachment.content_type == "text/plain"
-        for client, url in (
-            (setup.api, f"/api/v1/requests/{setup.plain.reference}/attachments/"
-                        f"{attachment.pk}/download/"),
-            (setup.portal, f"/my/requests/{setup.plain.reference}/files/{attachment.pk}/"),
-        ):
-            download = client.get(url, HTTP_ACCEPT="text/html")
-            assert download.status_code == 200, url
-            assert download["Content-Type"].startswith("text/plain")
-            assert download["Content-Disposition"].startswith("attachment;")
-            assert download["X-Content-Type-Options"] == "nosniff"
-            assert b"".join(download.streaming_content) == content
+        assert response.status_code == 400
+        assert "holds HTML or SVG markup" in response.json()["errors"]["file"][0]
+    text = b"12:00 scan started\n12:01 scan stopped at 40%\n"
+    response = api_upload(setup, setup.plain, "scan.txt", text)
+    assert response.status_code == 201, response.json()
+    attachment = Attachment.objects.get(pk=response.json()["id"])
+    assert attachment.content_type == "text/plain"
+    for client, url in (
+        (setup.api, f"/api/v1/requests/{setup.plain.reference}/attachments/"
+                    f"{attachment.pk}/download/"),
+        (setup.portal, f"/my/requests/{setup.plain.reference}/files/{attachment.pk}/"),
+    ):
+        download = client.get(url, HTTP_ACCEPT="text/html")
+        assert download.status_code == 200, url
+        assert download["Content-Type"].startswith("text/plain")
+        assert download["Content-Disposition"].startswith("attachment;")
+        assert download["X-Content-Type-Options"] == "nosniff"
+        assert b"".join(download.streaming_content) == text
 
 
 def test_a_zip_bomb_is_stored_as_received_never_expanded(setup, bomb):
