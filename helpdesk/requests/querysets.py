@@ -62,28 +62,37 @@ class SupportRequestQuerySet(models.QuerySet):
             When(status__in=[Status.NEW, Status.OPEN], then=NullIf(nearest, _NEVER)),
             default=None, output_field=DateTimeField()))
 
+    def with_catalogue(self):
+        """Categories, plans, queues, products, versions and rule sets attached from the
+        process's copy of the catalogue (`helpdesk.catalogue`) instead of joined."""
+        from ..catalogue import CatalogueIterable
+
+        clone = self._chain()
+        clone._iterable_class = CatalogueIterable
+        return clone
+
     def for_list(self):
-        """Everything a list row shows, in one query."""
-        return self.select_related("company", "home_user", "requester", "category", "queue",
-                                   "assignee", "plan")
+        """Everything a list row shows, in one query of three tables: PostgreSQL plans a
+        join of many tables longer than it takes to read the page."""
+        return self.select_related("company", "requester").with_catalogue()
 
     def for_portal_list(self):
-        """What a row of the customers' lists shows. The few catalogue rows come in their
-        own small queries: joining them too costs PostgreSQL more time to plan than the
-        page takes to read."""
-        return self.select_related("requester").prefetch_related("category", "plan")
+        """What a row of the customers' lists shows."""
+        return self.select_related("requester").with_catalogue()
 
     def for_detail(self):
         from .models import NoGuaranteeFlag, UtilityRequest
 
-        return self.for_list().select_related(
-            "product", "version", "rule_set", "follows_up", "merged_into", "licence"
+        # Relations most requests leave empty are read apart (no query when empty).
+        return self.select_related(
+            "company", "requester", "home_user", "assignee",
         ).prefetch_related(
+            "follows_up", "merged_into", "licence",
             models.Prefetch("no_guarantee_flags",
                             queryset=NoGuaranteeFlag.objects.order_by("clause")),
             models.Prefetch("utility_requests",
                             queryset=UtilityRequest.objects.order_by("created_at")),
-        )
+        ).with_catalogue()
 
 
 class MessageQuerySet(models.QuerySet):
