@@ -35,7 +35,7 @@ from licensing.models import ProductSegment as Segment
 
 from ..selfhelp import services as selfhelp
 from ..sla import calendars, entitlements
-from . import files, filing, lifecycle, storage
+from . import files, filing, lifecycle, listing, storage
 from .files import file_response
 from .filing import WorkspaceNotVerified
 from .forms import NewRequestForm, ReplyForm, RequestFilterForm, UploadForm
@@ -151,8 +151,11 @@ class RequestListView(PortalMixin, TemplateView):
             requests = form.filter(requests)
         size = PAGE_SIZE_COMPANY if self.workspace.is_company else PAGE_SIZE_HOME
         page = Paginator(requests, size).get_page(request.GET.get("page"))
+        rows = listing.list_rows(
+            page.object_list,
+            detail_url=lambda reference: self.url("request-detail", reference=reference))
         context = self.get_context_data(
-            form=form, page=page, rows=list(page.object_list),
+            form=form, page=page, rows=rows, labels=listing.column_labels(),
             show_requester=self.workspace.is_company and self.workspace.is_admin,
             can_file=can_file(self.workspace), new_request_url=self.url("request-new"),
             filtered=bool(form.is_bound and valid and any(form.cleaned_data.values())))

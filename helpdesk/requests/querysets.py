@@ -77,8 +77,9 @@ class SupportRequestQuerySet(models.QuerySet):
         return self.select_related("company", "requester").with_catalogue()
 
     def for_portal_list(self):
-        """What a row of the customers' lists shows."""
-        return self.select_related("requester").with_catalogue()
+        """What a row of the customers' lists shows (not the long texts it does not)."""
+        return (self.select_related("requester").defer("description", "description_html",
+                                                        "decision").with_catalogue())
 
     def for_detail(self):
         from .models import NoGuaranteeFlag, UtilityRequest
