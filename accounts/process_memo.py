@@ -55,6 +55,11 @@ class ProcessMemo:
             checked.add(self.name)
         return value
 
+    def stamp(self) -> str | None:
+        """The stamp the value in use was built under (checked as `get` checks it)."""
+        self.get()
+        return self._stamp
+
     def reload(self):
         """Build the value again now (a row asked for is not in it)."""
         with self._lock:

@@ -35,7 +35,7 @@ from licensing.models import ProductSegment as Segment
 
 from ..selfhelp import services as selfhelp
 from ..sla import calendars, entitlements
-from . import files, filing, lifecycle, listing, storage
+from . import conditional, files, filing, lifecycle, listing, storage
 from .files import file_response
 from .filing import WorkspaceNotVerified
 from .forms import NewRequestForm, ReplyForm, RequestFilterForm, UploadForm
@@ -376,7 +376,23 @@ class RequestPageMixin(PortalMixin):
 
 class RequestDetailView(RequestPageMixin, TemplateView):
     def get(self, request, *args, **kwargs):
-        return self.render_detail(self.get_request())
+        reference = self.kwargs["reference"]
+        if request.headers.get("If-None-Match"):
+            # The client holds a copy: answer 304 from the request's state alone if it is
+            # still current.
+            state = conditional.request_state_row(self.visible_requests(), reference=reference)
+            if state is None:
+                raise Http404
+            if response := conditional.not_modified(request, self.etag(state)):
+                return response
+        support_request = get_object_or_404(
+            conditional.with_last_event(self.visible_requests().for_detail()),
+            reference=reference)
+        return conditional.tagged(self.render_detail(support_request),
+                                  self.etag(support_request))
+
+    def etag(self, support_request) -> str:
+        return conditional.page_etag(self.request, self.workspace, support_request)
 
 
 class ReplyView(RequestPageMixin, TemplateView):
