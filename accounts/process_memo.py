@@ -25,6 +25,9 @@ from django.db.models.signals import post_delete, post_save
 
 logger = logging.getLogger(__name__)
 
+# Every memo of the process, for the test suite to empty between tests.
+_memos: list = []
+
 # Per request (thread or task): a set of the memos already checked in it, or None outside a
 # request.
 _request = Local()
@@ -38,6 +41,7 @@ class ProcessMemo:
         self._lock = threading.Lock()
         self._stamp: str | None = None
         self._value = None
+        _memos.append(self)
 
     def get(self):
         """The memo's value, rebuilt when another process (or this one) changed a watched
@@ -103,6 +107,12 @@ class ProcessMemo:
                               dispatch_uid=f"process-memo-{self.name}-save-{label}")
             post_delete.connect(self.forget, sender=model, weak=False,
                                 dispatch_uid=f"process-memo-{self.name}-delete-{label}")
+
+
+def clear_all() -> None:
+    """Drop this process's copy of every memo (the test suite, between tests)."""
+    for memo in _memos:
+        memo.clear()
 
 
 def _request_started(**kwargs) -> None:

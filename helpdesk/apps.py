@@ -31,7 +31,7 @@ class HelpdeskConfig(AppConfig):
         from .email.admin import request_email_panel
         from .requests.portal import dashboard_context, support_hours_context
         from .requests.service_level import licence_plan_changed as follow_licence_plan
-        from .rules import citing  # noqa: F401
+        from .rules import citing, rendering  # noqa: F401
         from .selfhelp.services import offer_links
         from .slots import STAFF_REQUEST_PANELS
 

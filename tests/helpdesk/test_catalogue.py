@@ -65,6 +65,7 @@ def test_a_category_added_in_this_transaction_is_found():
 SECOND_PROCESS = textwrap.dedent("""
     import json, sys
     import django
+    from django.conf import settings
 
     django.setup()
     settings.CACHES = json.loads(sys.argv[1])
