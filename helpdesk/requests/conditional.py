@@ -66,10 +66,14 @@ def etag_for(request, *parts, forms: bool = False) -> str:
     return f'"{hashlib.blake2b(text.encode(), digest_size=16).hexdigest()}"'
 
 
-def page_etag(request, workspace, support_request) -> str:
+def request_actions(workspace, support_request) -> list[dict]:
+    """The links other apps put under a request's page (feedback once answered)."""
+    return registry.links(REQUEST_ACTIONS, workspace, support_request)
+
+
+def page_etag(request, workspace, support_request, actions: list[dict]) -> str:
     """The tag of a request's page in the portal: what `etag_for` holds, the workspace and
-    role it is seen in, and the links other apps put under it (feedback once answered)."""
-    actions = registry.links(REQUEST_ACTIONS, workspace, support_request)
+    role it is seen in, and the page's `actions` (`request_actions`)."""
     return etag_for(request, workspace.slug, workspace.is_admin, *state_of(support_request),
                     *(link["url"] for link in actions), forms=True)
 

@@ -3,7 +3,7 @@ request list."""
 
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -15,29 +15,41 @@ Status = SupportRequest.Status
 SlaState = SupportRequest.SlaState
 
 
+# Each card counts up to here and then shows "1000+": a supervisor's queues can hold every
+# active request, and counting them all grew with the table (about 200 ms at 1,000,000).
+COUNT_CAP = 1000
+
+
+def _bounded(queryset) -> int:
+    return queryset.order_by()[:COUNT_CAP + 1].count()
+
+
+def _shown(count: int) -> int | str:
+    return f"{COUNT_CAP}+" if count > COUNT_CAP else count
+
+
 def staff_dashboard(user) -> dict | None:
-    """Counts for `user` in two queries (their queues, then one aggregate), or None for
-    someone who does not work requests."""
+    """Counts for `user`, each read through an index and stopped at COUNT_CAP (their
+    queues, then one small query per card), or None for someone who does not work
+    requests."""
     if not access.is_agent(user):
         return None
     my_queues = list(
         Queue.objects.filter(Q(agents=user) | Q(supervisors=user)).distinct()
         .values_list("pk", flat=True)
     )
-    working = [Status.NEW, Status.OPEN]
-    # Only active requests that are the user's or in their queues can count, so the
-    # aggregate reads those rows through the indexes instead of the whole table.
-    counts = (
-        SupportRequest.objects.filter(status__in=SupportRequest.ACTIVE_STATUSES)
-        .filter(Q(assignee=user) | Q(queue__in=my_queues))
-        .aggregate(
-            mine=Count("pk", filter=Q(assignee=user, status__in=working)),
-            unassigned=Count("pk", filter=Q(assignee__isnull=True, queue__in=my_queues)),
-            waiting=Count("pk", filter=Q(assignee=user, status=Status.WAITING_ON_CUSTOMER)),
-            at_risk=Count("pk", filter=Q(sla_state=SlaState.AT_RISK)),
-            breached=Count("pk", filter=Q(sla_state=SlaState.BREACHED)),
-        )
-    )
+    active = SupportRequest.objects.filter(status__in=SupportRequest.ACTIVE_STATUSES)
+    mine_or_queues = Q(assignee=user) | Q(queue__in=my_queues)
+    counts = {
+        "mine": _bounded(SupportRequest.objects.filter(
+            assignee=user, status__in=[Status.NEW, Status.OPEN])),
+        "unassigned": _bounded(active.filter(assignee__isnull=True, queue__in=my_queues)),
+        "waiting": _bounded(SupportRequest.objects.filter(
+            assignee=user, status=Status.WAITING_ON_CUSTOMER)),
+        "at_risk": _bounded(active.filter(mine_or_queues, sla_state=SlaState.AT_RISK)),
+        "breached": _bounded(active.filter(mine_or_queues, sla_state=SlaState.BREACHED)),
+    }
+    counts = {name: _shown(count) for name, count in counts.items()}
     changelist = reverse("admin:helpdesk_supportrequest_changelist")
 
     def link(**params) -> str:

@@ -320,6 +320,13 @@ class RequestPageMixin(PortalMixin):
             return False
         return self.workspace.is_admin or other.requester_id == self.request.user.pk
 
+    def actions(self, support_request) -> list[dict]:
+        """The links under the page, read once for its tag and its body."""
+        if getattr(self, "_actions", (None,))[0] != support_request.pk:
+            self._actions = (support_request.pk,
+                             conditional.request_actions(self.workspace, support_request))
+        return self._actions[1]
+
     def render_detail(self, support_request, *, reply_form=None, upload_form=None,
                       utility_forms=None, decision=None, status=200):
         user = self.request.user
@@ -367,7 +374,7 @@ class RequestPageMixin(PortalMixin):
             merged_into_url=self.url("request-detail",
                                      reference=support_request.merged_into.reference)
             if self._may_open(support_request.merged_into) else "",
-            requests_url=self.url("requests"),
+            requests_url=self.url("requests"), actions=self.actions(support_request),
             reply_url=self.url("request-reply", reference=support_request.reference),
             upload_url=self.url("request-upload", reference=support_request.reference),
         )
@@ -392,7 +399,8 @@ class RequestDetailView(RequestPageMixin, TemplateView):
                                   self.etag(support_request))
 
     def etag(self, support_request) -> str:
-        return conditional.page_etag(self.request, self.workspace, support_request)
+        return conditional.page_etag(self.request, self.workspace, support_request,
+                                     self.actions(support_request))
 
 
 class ReplyView(RequestPageMixin, TemplateView):
