@@ -14,6 +14,10 @@ from accounts import access
 _NEVER = Value(datetime(9999, 12, 31, tzinfo=UTC), output_field=DateTimeField())
 
 
+# What a list row never shows: read only on a request's own page.
+LONG_TEXTS = ("description", "description_html", "decision")
+
+
 class SupportRequestQuerySet(models.QuerySet):
     def visible_to(self, user, workspace=None):
         """Requests `user` may see; with a `workspace` resolved for that user (so their
@@ -74,12 +78,12 @@ class SupportRequestQuerySet(models.QuerySet):
     def for_list(self):
         """Everything a list row shows, in one query of three tables: PostgreSQL plans a
         join of many tables longer than it takes to read the page."""
-        return self.select_related("company", "requester").with_catalogue()
+        return (self.select_related("company", "requester")
+                .defer(*LONG_TEXTS).with_catalogue())
 
     def for_portal_list(self):
         """What a row of the customers' lists shows (not the long texts it does not)."""
-        return (self.select_related("requester").defer("description", "description_html",
-                                                        "decision").with_catalogue())
+        return self.select_related("requester").defer(*LONG_TEXTS).with_catalogue()
 
     def for_detail(self):
         from .models import NoGuaranteeFlag, UtilityRequest
