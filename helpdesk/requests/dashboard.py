@@ -3,6 +3,7 @@ request list."""
 
 from urllib.parse import urlencode
 
+from django.db import connection
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,8 +21,19 @@ SlaState = SupportRequest.SlaState
 COUNT_CAP = 1000
 
 
-def _bounded(queryset) -> int:
-    return queryset.order_by()[:COUNT_CAP + 1].count()
+def _bounded_counts(querysets: dict) -> dict[str, int]:
+    """How many rows each queryset holds, up to COUNT_CAP + 1, in one statement (one round
+    trip and one planning instead of one per card)."""
+    parts, params = [], []
+    for name, queryset in querysets.items():
+        bounded = queryset.order_by().values("pk")[:COUNT_CAP + 1]
+        sql, part_params = bounded.query.sql_with_params()
+        # Django compiled `sql` and keeps its values apart as parameters; `name` is ours.
+        parts.append(f'(SELECT COUNT(*) FROM ({sql}) AS "{name}_rows")')  # noqa: S608
+        params.extend(part_params)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        return dict(zip(querysets, cursor.fetchone(), strict=True))
 
 
 def _shown(count: int) -> int | str:
@@ -30,7 +42,7 @@ def _shown(count: int) -> int | str:
 
 def staff_dashboard(user) -> dict | None:
     """Counts for `user`, each read through an index and stopped at COUNT_CAP (their
-    queues, then one small query per card), or None for someone who does not work
+    queues, then one statement for every card), or None for someone who does not work
     requests."""
     if not access.is_agent(user):
         return None
@@ -40,15 +52,15 @@ def staff_dashboard(user) -> dict | None:
     )
     active = SupportRequest.objects.filter(status__in=SupportRequest.ACTIVE_STATUSES)
     mine_or_queues = Q(assignee=user) | Q(queue__in=my_queues)
-    counts = {
-        "mine": _bounded(SupportRequest.objects.filter(
-            assignee=user, status__in=[Status.NEW, Status.OPEN])),
-        "unassigned": _bounded(active.filter(assignee__isnull=True, queue__in=my_queues)),
-        "waiting": _bounded(SupportRequest.objects.filter(
-            assignee=user, status=Status.WAITING_ON_CUSTOMER)),
-        "at_risk": _bounded(active.filter(mine_or_queues, sla_state=SlaState.AT_RISK)),
-        "breached": _bounded(active.filter(mine_or_queues, sla_state=SlaState.BREACHED)),
-    }
+    counts = _bounded_counts({
+        "mine": SupportRequest.objects.filter(assignee=user,
+                                              status__in=[Status.NEW, Status.OPEN]),
+        "unassigned": active.filter(assignee__isnull=True, queue__in=my_queues),
+        "waiting": SupportRequest.objects.filter(assignee=user,
+                                                 status=Status.WAITING_ON_CUSTOMER),
+        "at_risk": active.filter(mine_or_queues, sla_state=SlaState.AT_RISK),
+        "breached": active.filter(mine_or_queues, sla_state=SlaState.BREACHED),
+    })
     counts = {name: _shown(count) for name, count in counts.items()}
     changelist = reverse("admin:helpdesk_supportrequest_changelist")
 
