@@ -89,10 +89,8 @@ class SupportRequestQuerySet(models.QuerySet):
         from .models import NoGuaranteeFlag, UtilityRequest
 
         # Relations most requests leave empty are read apart (no query when empty).
-        return self.select_related(
-            "company", "requester", "home_user", "assignee",
-        ).prefetch_related(
-            "follows_up", "merged_into", "licence",
+        return self.select_related("company", "requester").prefetch_related(
+            "follows_up", "merged_into",
             models.Prefetch("no_guarantee_flags",
                             queryset=NoGuaranteeFlag.objects.order_by("clause")),
             models.Prefetch("utility_requests",
