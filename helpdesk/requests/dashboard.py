@@ -3,6 +3,7 @@ request list."""
 
 from urllib.parse import urlencode
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Q
 from django.urls import reverse
@@ -27,7 +28,11 @@ def _bounded_counts(querysets: dict) -> dict[str, int]:
     parts, params = [], []
     for name, queryset in querysets.items():
         bounded = queryset.order_by().values("pk")[:COUNT_CAP + 1]
-        sql, part_params = bounded.query.sql_with_params()
+        try:
+            sql, part_params = bounded.query.sql_with_params()
+        except EmptyResultSet:  # e.g. `queue__in` a staff member without queues
+            parts.append("0")
+            continue
         # Django compiled `sql` and keeps its values apart as parameters; `name` is ours.
         parts.append(f'(SELECT COUNT(*) FROM ({sql}) AS "{name}_rows")')  # noqa: S608
         params.extend(part_params)

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from helpdesk.models import Attachment, Message, SupportRequest
 from helpdesk.requests import dashboard, files, lifecycle
+from tests.accounts.factories import AgentFactory
 
 from .conftest import kinds
 from .factories import SupportRequestFactory, category
@@ -257,3 +258,11 @@ def test_the_dashboard_stops_counting_at_its_cap(hd, desk, file_request, monkeyp
     cards = desk.get("/admin/").context["helpdesk_dashboard"]["cards"]
 
     assert [c["count"] for c in cards] == [0, "2+", 0, 0, 0]
+
+
+def test_the_dashboard_of_staff_without_queues_counts_nothing(hd, client):
+    client.force_login(AgentFactory())
+
+    cards = client.get("/admin/").context["helpdesk_dashboard"]["cards"]
+
+    assert [c["count"] for c in cards] == [0, 0, 0, 0, 0]
