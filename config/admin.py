@@ -26,6 +26,14 @@ class PortalAdminSite(admin.AdminSite):
     APP_ORDER = ("helpdesk", "feedback", "licensing", "accounts")
 
     def get_app_list(self, request, app_label=None):
+        # Asked twice a page (the page's list and `each_context`), each time checking every
+        # model's permissions: built once per request.
+        built = request.__dict__.setdefault("_admin_app_lists", {})
+        if app_label not in built:
+            built[app_label] = self._app_list(request, app_label)
+        return built[app_label]
+
+    def _app_list(self, request, app_label=None):
         apps = super().get_app_list(request, app_label)
         if app_label is not None:
             return apps

@@ -26,11 +26,12 @@ class HelpdeskConfig(AppConfig):
 
         # Connects the receivers that forget an erased account's emails, and those that drop
         # the cached clause citations when a rule set or a clause changes.
+        from . import catalogue
         from .email import receivers  # noqa: F401
         from .email.admin import request_email_panel
         from .requests.portal import dashboard_context, support_hours_context
         from .requests.service_level import licence_plan_changed as follow_licence_plan
-        from .rules import citing  # noqa: F401
+        from .rules import citing, rendering  # noqa: F401
         from .selfhelp.services import offer_links
         from .slots import STAFF_REQUEST_PANELS
 
@@ -42,6 +43,9 @@ class HelpdeskConfig(AppConfig):
         add_panel(WORKSPACE_DASHBOARD, Panel(
             "support_hours", "helpdesk/portal/includes/support_panel.html",
             support_hours_context, order=90))
+        # A change to a category, plan, queue, product, version or rule set reaches every
+        # process's copy of the catalogue.
+        catalogue.watch()
         # A licence's new plan moves its open requests and their due times.
         licence_plan_changed.connect(follow_licence_plan,
                                      dispatch_uid="helpdesk.follow_licence_plan")

@@ -64,10 +64,14 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture(autouse=True)
 def _isolated_cache_and_files(settings, tmp_path):
-    """Rate-limit counters and uploads of one test never leak into another."""
+    """Rate-limit counters, uploads and what the process keeps in memory (the catalogue,
+    rendered rules) of one test never leak into another."""
     from django.core.cache import cache
 
+    from accounts import process_memo
+
     cache.clear()
+    process_memo.clear_all()
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     settings.STORAGES = {
         **settings.STORAGES,
@@ -78,6 +82,7 @@ def _isolated_cache_and_files(settings, tmp_path):
     }
     yield
     cache.clear()
+    process_memo.clear_all()
 
 
 # Reference data that data migrations seed. A transactional test empties every table when

@@ -40,7 +40,7 @@ from licensing.api.eligibility import DecisionSerializer, EligibilityInputSerial
 from licensing.intake import PRODUCT_FIELDS, Catalogue, IntakeInvalid, needs_product_check
 from licensing.models import RequestCategory
 
-from . import files, filing, lifecycle, service_level, storage, transitions
+from . import conditional, files, filing, lifecycle, service_level, storage, transitions
 from .files import file_response
 from .models import Attachment, Message, Priority, SupportRequest, UtilityRequest
 
@@ -336,6 +336,19 @@ class RequestListView(generics.ListCreateAPIView):
             queryset = queryset.filter(Q(reference__iexact=search) | Q(subject__icontains=search))
         return queryset.order_by("-created_at", "-pk")
 
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        # The page's rows and the total stand for the answer: a client holding it gets 304
+        # without the rows being serialized again.
+        etag = conditional.etag_for(
+            request, "api-list", request.get_full_path(), self.paginator.page.paginator.count,
+            *(conditional.state_of(row) for row in page))
+        if response := conditional.not_modified(request, etag):
+            return response
+        serializer = self.get_serializer(page, many=True)
+        return conditional.tagged(self.get_paginated_response(serializer.data), etag)
+
     def create(self, request, *args, **kwargs):
         form = RequestCreateSerializer(data=request.data, context={"request": request})
         form.is_valid(raise_exception=True)
@@ -351,8 +364,8 @@ def _detail_queryset(user):
     if not access.is_agent(user):
         messages = messages.public()
     count = messages.order_by().values("request").annotate(n=Count("pk")).values("n")
-    return SupportRequest.objects.visible_to(user).for_detail().annotate(
-        messages_count=Coalesce(Subquery(count), 0))
+    return conditional.with_last_event(SupportRequest.objects.visible_to(user).for_detail()
+                                       ).annotate(messages_count=Coalesce(Subquery(count), 0))
 
 
 class PrioritySerializer(serializers.Serializer):
@@ -386,6 +399,22 @@ class RequestDetailView(generics.RetrieveAPIView):
 
     def get_queryset(self):
         return _detail_queryset(self.request.user)
+
+    def retrieve(self, request, *args, **kwargs):
+        if request.headers.get("If-None-Match"):
+            state = conditional.request_state_row(
+                SupportRequest.objects.visible_to(request.user), reference=kwargs["reference"])
+            if state is None:
+                raise Http404
+            if response := conditional.not_modified(request, self.etag(state)):
+                return response
+        support_request = self.get_object()
+        return conditional.tagged(Response(self.get_serializer(support_request).data),
+                                  self.etag(support_request))
+
+    def etag(self, support_request) -> str:
+        return conditional.etag_for(self.request, "api-detail",
+                                    *conditional.state_of(support_request))
 
     def patch(self, request, *args, **kwargs):
         support_request = self.get_object()

@@ -271,6 +271,13 @@ class SupportRequest(models.Model):
             # The SLA sweep reads only the requests with something due (helpdesk.sla.sweep).
             models.Index(fields=["sla_check_at"], name="request_sla_check_idx",
                          condition=Q(sla_check_at__isnull=False)),
+            # The staff dashboard's cards (helpdesk.requests.dashboard): the unassigned
+            # requests of a queue, and the active ones at risk or breached.
+            models.Index(fields=["queue", "status"], name="request_unassigned_idx",
+                         condition=Q(assignee__isnull=True)),
+            models.Index(fields=["sla_state", "queue", "assignee"], name="request_sla_alert_idx",
+                         condition=Q(sla_state__in=["at_risk", "breached"],
+                                     status__in=["new", "open", "waiting_on_customer"])),
             # Premium requests of a licence in its licence year (the yearly allowance).
             models.Index(fields=["licence", "created_at"], name="request_licence_idx"),
         ]

@@ -35,7 +35,7 @@ from licensing.models import ProductSegment as Segment
 
 from ..selfhelp import services as selfhelp
 from ..sla import calendars, entitlements
-from . import files, filing, lifecycle, storage
+from . import conditional, files, filing, lifecycle, listing, storage
 from .files import file_response
 from .filing import WorkspaceNotVerified
 from .forms import NewRequestForm, ReplyForm, RequestFilterForm, UploadForm
@@ -151,8 +151,11 @@ class RequestListView(PortalMixin, TemplateView):
             requests = form.filter(requests)
         size = PAGE_SIZE_COMPANY if self.workspace.is_company else PAGE_SIZE_HOME
         page = Paginator(requests, size).get_page(request.GET.get("page"))
+        rows = listing.list_rows(
+            page.object_list,
+            detail_url=lambda reference: self.url("request-detail", reference=reference))
         context = self.get_context_data(
-            form=form, page=page, rows=list(page.object_list),
+            form=form, page=page, rows=rows, labels=listing.column_labels(),
             show_requester=self.workspace.is_company and self.workspace.is_admin,
             can_file=can_file(self.workspace), new_request_url=self.url("request-new"),
             filtered=bool(form.is_bound and valid and any(form.cleaned_data.values())))
@@ -317,6 +320,13 @@ class RequestPageMixin(PortalMixin):
             return False
         return self.workspace.is_admin or other.requester_id == self.request.user.pk
 
+    def actions(self, support_request) -> list[dict]:
+        """The links under the page, read once for its tag and its body."""
+        if getattr(self, "_actions", (None,))[0] != support_request.pk:
+            self._actions = (support_request.pk,
+                             conditional.request_actions(self.workspace, support_request))
+        return self._actions[1]
+
     def render_detail(self, support_request, *, reply_form=None, upload_form=None,
                       utility_forms=None, decision=None, status=200):
         user = self.request.user
@@ -364,7 +374,7 @@ class RequestPageMixin(PortalMixin):
             merged_into_url=self.url("request-detail",
                                      reference=support_request.merged_into.reference)
             if self._may_open(support_request.merged_into) else "",
-            requests_url=self.url("requests"),
+            requests_url=self.url("requests"), actions=self.actions(support_request),
             reply_url=self.url("request-reply", reference=support_request.reference),
             upload_url=self.url("request-upload", reference=support_request.reference),
         )
@@ -373,7 +383,24 @@ class RequestPageMixin(PortalMixin):
 
 class RequestDetailView(RequestPageMixin, TemplateView):
     def get(self, request, *args, **kwargs):
-        return self.render_detail(self.get_request())
+        reference = self.kwargs["reference"]
+        if request.headers.get("If-None-Match"):
+            # The client holds a copy: answer 304 from the request's state alone if it is
+            # still current.
+            state = conditional.request_state_row(self.visible_requests(), reference=reference)
+            if state is None:
+                raise Http404
+            if response := conditional.not_modified(request, self.etag(state)):
+                return response
+        support_request = get_object_or_404(
+            conditional.with_last_event(self.visible_requests().for_detail()),
+            reference=reference)
+        return conditional.tagged(self.render_detail(support_request),
+                                  self.etag(support_request))
+
+    def etag(self, support_request) -> str:
+        return conditional.page_etag(self.request, self.workspace, support_request,
+                                     self.actions(support_request))
 
 
 class ReplyView(RequestPageMixin, TemplateView):

@@ -14,6 +14,10 @@ from accounts import access
 _NEVER = Value(datetime(9999, 12, 31, tzinfo=UTC), output_field=DateTimeField())
 
 
+# What a list row never shows: read only on a request's own page.
+LONG_TEXTS = ("description", "description_html", "decision")
+
+
 class SupportRequestQuerySet(models.QuerySet):
     def visible_to(self, user, workspace=None):
         """Requests `user` may see; with a `workspace` resolved for that user (so their
@@ -62,28 +66,36 @@ class SupportRequestQuerySet(models.QuerySet):
             When(status__in=[Status.NEW, Status.OPEN], then=NullIf(nearest, _NEVER)),
             default=None, output_field=DateTimeField()))
 
+    def with_catalogue(self):
+        """Categories, plans, queues, products, versions and rule sets attached from the
+        process's copy of the catalogue (`helpdesk.catalogue`) instead of joined."""
+        from ..catalogue import CatalogueIterable
+
+        clone = self._chain()
+        clone._iterable_class = CatalogueIterable
+        return clone
+
     def for_list(self):
-        """Everything a list row shows, in one query."""
-        return self.select_related("company", "home_user", "requester", "category", "queue",
-                                   "assignee", "plan")
+        """Everything a list row shows, in one query of three tables: PostgreSQL plans a
+        join of many tables longer than it takes to read the page."""
+        return (self.select_related("company", "requester")
+                .defer(*LONG_TEXTS).with_catalogue())
 
     def for_portal_list(self):
-        """What a row of the customers' lists shows. The few catalogue rows come in their
-        own small queries: joining them too costs PostgreSQL more time to plan than the
-        page takes to read."""
-        return self.select_related("requester").prefetch_related("category", "plan")
+        """What a row of the customers' lists shows (not the long texts it does not)."""
+        return self.select_related("requester").defer(*LONG_TEXTS).with_catalogue()
 
     def for_detail(self):
         from .models import NoGuaranteeFlag, UtilityRequest
 
-        return self.for_list().select_related(
-            "product", "version", "rule_set", "follows_up", "merged_into", "licence"
-        ).prefetch_related(
+        # Relations most requests leave empty are read apart (no query when empty).
+        return self.select_related("company", "requester").prefetch_related(
+            "follows_up", "merged_into",
             models.Prefetch("no_guarantee_flags",
                             queryset=NoGuaranteeFlag.objects.order_by("clause")),
             models.Prefetch("utility_requests",
                             queryset=UtilityRequest.objects.order_by("created_at")),
-        )
+        ).with_catalogue()
 
 
 class MessageQuerySet(models.QuerySet):

@@ -1,22 +1,13 @@
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from .markup import text_blocks
 from .models import RuleSet
+from .rendering import clauses_html
 from .services import current_rule_set
 
 
 def _rules_page(request, rule_set: RuleSet | None, current: RuleSet | None):
-    clauses = []
-    if rule_set is not None:
-        in_malay = translation.get_language() == "ms"
-        for clause in rule_set.clauses.order_by("position", "pk"):
-            # A clause without its Malay text is shown in English: say so to screen readers.
-            clause.title_fallback = in_malay and not clause.title_ms
-            clause.text_fallback = in_malay and not clause.text_ms
-            clause.blocks = text_blocks(clause.localized_text)
-            clauses.append(clause)
     versions = (
         RuleSet.objects.published()
         .order_by("-effective_from", "-pk")
@@ -24,7 +15,7 @@ def _rules_page(request, rule_set: RuleSet | None, current: RuleSet | None):
     )
     context = {
         "rule_set": rule_set,
-        "clauses": clauses,
+        "clauses_html": clauses_html(rule_set) if rule_set is not None else "",
         "current": current,
         "is_current": rule_set is not None and current is not None and rule_set.pk == current.pk,
         "is_upcoming": rule_set is not None and rule_set.effective_from > timezone.localdate(),

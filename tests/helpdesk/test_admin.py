@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from helpdesk.models import Attachment, Message, SupportRequest
-from helpdesk.requests import files, lifecycle
+from helpdesk.requests import dashboard, files, lifecycle
+from tests.accounts.factories import AgentFactory
 
 from .conftest import kinds
 from .factories import SupportRequestFactory, category
@@ -244,3 +245,24 @@ def test_the_dashboard_counts_link_into_the_list(world, desk, file_request):
     for card in cards.values():
         listed = desk.get(card["url"]).context["cl"].result_list
         assert len(listed) == card["count"]
+
+
+def test_the_dashboard_stops_counting_at_its_cap(hd, desk, file_request, monkeypatch):
+    """A supervisor's queues can hold every active request: the cards count up to a cap,
+    through the indexes, instead of all of them."""
+    monkeypatch.setattr(dashboard, "COUNT_CAP", 2)
+    for _n in range(3):
+        file_request()  # unassigned, in the agent's queue
+    file_request()
+
+    cards = desk.get("/admin/").context["helpdesk_dashboard"]["cards"]
+
+    assert [c["count"] for c in cards] == [0, "2+", 0, 0, 0]
+
+
+def test_the_dashboard_of_staff_without_queues_counts_nothing(hd, client):
+    client.force_login(AgentFactory())
+
+    cards = client.get("/admin/").context["helpdesk_dashboard"]["cards"]
+
+    assert [c["count"] for c in cards] == [0, 0, 0, 0, 0]
