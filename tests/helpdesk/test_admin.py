@@ -247,7 +247,7 @@ def test_the_dashboard_counts_link_into_the_list(world, desk, file_request):
         assert len(listed) == card["count"]
 
 
-def test_the_dashboard_stops_counting_at_its_cap(hd, desk, file_request, monkeypatch):
+def test_the_dashboard_stops_counting_at_its_cap(world, desk, file_request, monkeypatch):
     """A supervisor's queues can hold every active request: the cards count up to a cap,
     through the indexes, instead of all of them."""
     monkeypatch.setattr(dashboard, "COUNT_CAP", 2)
@@ -260,7 +260,7 @@ def test_the_dashboard_stops_counting_at_its_cap(hd, desk, file_request, monkeyp
     assert [c["count"] for c in cards] == [0, "2+", 0, 0, 0]
 
 
-def test_the_dashboard_of_staff_without_queues_counts_nothing(hd, client):
+def test_the_dashboard_of_staff_without_queues_counts_nothing(world, client):
     client.force_login(AgentFactory())
 
     cards = client.get("/admin/").context["helpdesk_dashboard"]["cards"]
