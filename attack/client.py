@@ -6,8 +6,15 @@ from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 TIMEOUT = 30
+# gunicorn closes an idle kept-alive connection after a couple of seconds; a request sent on
+# it in that instant gets no answer without having reached the server. Idempotent requests
+# are sent again once on a fresh connection; a POST never is.
+STALE_CONNECTION_RETRY = Retry(total=1, connect=1, read=1, status=0, redirect=0,
+                               raise_on_status=False)
 
 
 def current_code(secret: str) -> str:
@@ -45,6 +52,7 @@ class Browser:
         self.base_url = base_url.rstrip("/")
         host = urlsplit(self.base_url).netloc
         self.session = requests.Session()
+        self.session.mount("http://", HTTPAdapter(max_retries=STALE_CONNECTION_RETRY))
         self.session.headers.update({
             "X-Forwarded-Proto": "https", "Origin": f"https://{host}",
             "Referer": f"https://{host}/", "User-Agent": "portal-attack-suite",
