@@ -58,7 +58,7 @@ def test_an_agents_day(page, screenshot, axe_check):
                 "{reference}.")
 
     sign_in(page, agent.email, PASSWORD)
-    page.wait_for_url("**/my/")
+    page.wait_for_url("**/admin/")  # staff land where they work
     page.goto("/admin/helpdesk/supportrequest/")
     # My work: the three new requests of the agent's queue.
     assert page.locator("#result_list tbody tr").count() == 3
