@@ -116,6 +116,8 @@ def served(env: dict, port: int, log: Path):
         server = subprocess.Popen(  # noqa: S603 - gunicorn with fixed arguments
             [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
              "--workers", "2", "--threads", "4", "--timeout", "60",
+             # Idle kept-alive connections stay open for the whole run.
+             "--keep-alive", "300",
              "--log-level", "warning"],
             cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=errors)
     try:

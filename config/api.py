@@ -29,6 +29,14 @@ class PageNumberPagination(pagination.PageNumberPagination):
                   "returned).") % {"max": self.max_page_size}]})
         return min(int(raw), self.max_page_size)
 
+    def get_page_number(self, request, paginator):
+        """Digits only: Python's int() would also take " 1", "+1" or "1_0", and DRF "last"."""
+        raw = request.query_params.get(self.page_query_param, "1")
+        if not (raw.isascii() and raw.isdigit()):
+            raise exceptions.ValidationError({self.page_query_param: [
+                _("Give the page as a whole number, from 1.")]})
+        return raw
+
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:

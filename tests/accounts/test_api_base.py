@@ -162,6 +162,20 @@ def test_a_page_size_that_is_not_a_whole_number_from_1_is_refused(api, page_size
     assert list(response.json()["errors"]) == ["page_size"]
 
 
+@pytest.mark.parametrize("page", [" 1", "+1", "1_0", "last", "1.0", "\u0661"])
+def test_a_page_that_is_not_written_in_digits_is_refused(api, page):
+    api.force_authenticate(UserFactory())
+    response = api.get("/api/v1/tokens/", {"page": page})
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["page"]
+
+
+def test_pages_are_still_numbered_from_1(api):
+    api.force_authenticate(UserFactory())
+    assert api.get("/api/v1/tokens/", {"page": "1"}).status_code == 200
+    assert api.get("/api/v1/tokens/", {"page": "0"}).status_code == 404
+
+
 def test_the_schema_says_what_page_sizes_are_taken_and_that_lists_may_answer_400(api):
     schema = api.get("/api/schema/?format=json").json()
     operation = schema["paths"]["/api/v1/tokens/"]["get"]
