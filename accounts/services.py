@@ -4,7 +4,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -23,21 +23,29 @@ def notify_users(users, template: str, context: dict) -> None:
     notify_many([Email(user.email, template, context, user.language) for user in users])
 
 
-def _unique_slug(name: str) -> str:
-    base = slugify(name)[:50] or "company"
-    slug, n = base, 1
-    while Company.objects.filter(slug=slug).exists() or slug == "my":
+def _create_with_free_slug(**fields) -> Company:
+    """The company under the first free slug of `acme`, `acme-2`, ...: one taken already
+    is skipped with one query; one taken by a registration running at the same moment
+    fails its insert, and the next is tried."""
+    base = slugify(fields["name"])[:50] or "company"
+    n = 1
+    while True:
+        slug = base if n == 1 else f"{base}-{n}"
         n += 1
-        slug = f"{base}-{n}"
-    return slug
+        if slug == "my" or Company.objects.filter(slug=slug).exists():
+            continue
+        try:
+            with transaction.atomic():
+                return Company.objects.create(slug=slug, **fields)
+        except IntegrityError:
+            if not Company.objects.filter(slug=slug).exists():
+                raise
 
 
 @transaction.atomic
 def register_company(*, user: User, name: str, country: str, segment: str) -> Company:
     """A signed-in user registers a company and becomes its first admin; staff verify it."""
-    company = Company.objects.create(
-        name=name, slug=_unique_slug(name), country=country, segment=segment
-    )
+    company = _create_with_free_slug(name=name, country=country, segment=segment)
     Membership.objects.create(user=user, company=company, role=Membership.Role.ADMIN)
     audit.record("company.registered", actor=user, obj=company,
                  workspace=Workspace(user=user, company=company))

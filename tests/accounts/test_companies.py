@@ -213,3 +213,13 @@ def test_staff_cannot_tick_verified_on_the_change_form(client):
     company.refresh_from_db()
     assert company.name == "Renamed"  # the form was saved ...
     assert not company.is_verified  # ... without the flag
+
+
+@pytest.mark.django_db(transaction=True)
+def test_companies_registered_under_one_name_at_the_same_moment_each_get_a_slug(race):
+    users = [UserFactory() for _ in range(4)]
+    companies = race(*[
+        (lambda user=user: services.register_company(user=user, name="Abc", country="MY",
+                                                     segment="small_business"))
+        for user in users])
+    assert sorted(company.slug for company in companies) == ["abc", "abc-2", "abc-3", "abc-4"]
