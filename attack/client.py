@@ -62,6 +62,11 @@ class Browser:
     def send(self, method: str, path: str, *, api_token: bool = False,
              headers: dict | None = None, **kwargs) -> Answer:
         headers = dict(headers or {})
+        if method.upper() not in STALE_CONNECTION_RETRY.allowed_methods:
+            # gunicorn closes a connection after answering without reading a large body
+            # (a 403 before the parser ran); a POST sent next on it could not be sent again
+            # safely, so each one goes on a connection of its own.
+            headers.setdefault("Connection", "close")
         if api_token and self.token:
             headers["Authorization"] = f"Token {self.token}"
         url = path if path.startswith("http") else self.base_url + path
