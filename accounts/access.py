@@ -30,6 +30,7 @@ from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext as _
 
 from .errors import SecondFactorRequired
@@ -97,10 +98,28 @@ def memberships(user) -> tuple[list[int], list[int]]:
     administered, member_of = [], []
     if not _is_signed_in(user):
         return administered, member_of
+    # Read once per user object (one request's `request.user`): each `visible_to` of a page
+    # asks again. A membership saved or deleted in this process since makes it read anew.
+    memo = getattr(user, "_access_memberships", None)
+    if memo is not None and memo[0] == _membership_changes:
+        return list(memo[1]), list(memo[2])
     for company_id, role in Membership.objects.filter(user=user).values_list("company_id",
                                                                             "role"):
         (administered if role == Membership.Role.ADMIN else member_of).append(company_id)
+    user._access_memberships = (_membership_changes, tuple(administered), tuple(member_of))
     return administered, member_of
+
+
+_membership_changes = 0
+
+
+def _membership_changed(**kwargs) -> None:
+    global _membership_changes
+    _membership_changes += 1
+
+
+post_save.connect(_membership_changed, sender=Membership, dispatch_uid="access-memberships")
+post_delete.connect(_membership_changed, sender=Membership, dispatch_uid="access-memberships")
 
 
 def customer_q(user, prefix: str = "", *, owner: str = "requester") -> Q:

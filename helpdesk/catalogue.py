@@ -84,6 +84,13 @@ def watch() -> None:
     memo.watch(RequestCategory, SupportPlan, Queue, Product, ProductVersion, RuleSet)
 
 
+def category(pk: int) -> RequestCategory:
+    """One category from memory; one the copy lacks (created since it was built) reloads
+    it once, else is read."""
+    row = current().categories.get(pk) or memo.reload().categories.get(pk)
+    return row if row is not None else RequestCategory.objects.get(pk=pk)
+
+
 def attach(requests) -> None:
     """Set each request's catalogue relations from memory. A row the copy lacks (created
     since it was built, in this very transaction) reloads it once; a row still missing is

@@ -40,7 +40,7 @@ from licensing.api.eligibility import DecisionSerializer, EligibilityInputSerial
 from licensing.intake import PRODUCT_FIELDS, Catalogue, IntakeInvalid, needs_product_check
 from licensing.models import RequestCategory
 
-from . import conditional, files, filing, lifecycle, service_level, storage, transitions
+from . import api_rows, conditional, files, filing, lifecycle, service_level, storage, transitions
 from .files import file_response
 from .models import Attachment, Message, Priority, SupportRequest, UtilityRequest
 
@@ -338,16 +338,15 @@ class RequestListView(generics.ListCreateAPIView):
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
+        page = self.paginate_queryset(queryset.values(*api_rows.LIST_COLUMNS))
         # The page's rows and the total stand for the answer: a client holding it gets 304
         # without the rows being serialized again.
         etag = conditional.etag_for(
             request, "api-list", request.get_full_path(), self.paginator.page.paginator.count,
-            *(conditional.state_of(row) for row in page))
+            *(api_rows.list_state(row) for row in page))
         if response := conditional.not_modified(request, etag):
             return response
-        serializer = self.get_serializer(page, many=True)
-        return conditional.tagged(self.get_paginated_response(serializer.data), etag)
+        return conditional.tagged(self.get_paginated_response(api_rows.represent(page)), etag)
 
     def create(self, request, *args, **kwargs):
         form = RequestCreateSerializer(data=request.data, context={"request": request})

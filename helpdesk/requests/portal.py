@@ -10,7 +10,6 @@ Each page runs a fixed number of queries whatever the number of rows (select_rel
 prefetch, one COUNT for the pager); tests/portal/test_query_counts.py holds them to it.
 """
 
-from collections import defaultdict
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -36,10 +35,11 @@ from licensing.models import ProductSegment as Segment
 from ..selfhelp import services as selfhelp
 from ..sla import calendars, entitlements
 from . import conditional, files, filing, lifecycle, listing, storage
+from .conversation import public_conversation
 from .files import file_response
 from .filing import WorkspaceNotVerified
 from .forms import NewRequestForm, ReplyForm, RequestFilterForm, UploadForm
-from .models import Attachment, Message, SupportRequest
+from .models import Attachment, SupportRequest
 
 PAGE_SIZE_HOME = 25
 PAGE_SIZE_COMPANY = 50  # a company's list is busier; the benchmark measures this page size
@@ -329,25 +329,11 @@ class RequestPageMixin(PortalMixin):
 
     def render_detail(self, support_request, *, reply_form=None, upload_form=None,
                       utility_forms=None, decision=None, status=200):
-        user = self.request.user
-        # Customers read public replies only, even a staff member looking at their own.
-        conversation = list(
-            Message.objects.visible_to(user).public().filter(request=support_request)
-            .select_related("author").order_by("created_at", "pk"))
-        attachments = list(
-            Attachment.objects.visible_to(user).public().filter(request=support_request)
-            .order_by("created_at", "pk"))
-        by_message = defaultdict(list)
-        shown = {m.pk for m in conversation}
-        loose = []
-        for attachment in attachments:
-            if attachment.message_id in shown:
-                by_message[attachment.message_id].append(attachment)
-            else:
-                loose.append(attachment)
-        for message in conversation:
-            message.files = by_message.get(message.pk, [])
-        names = {a.pk: a.original_name for a in attachments}
+        conversation = public_conversation(
+            support_request, self.request.user,
+            file_url=lambda pk: self.url("request-file", reference=support_request.reference,
+                                         pk=pk))
+        names = conversation["names"]
         utility_requests = list(support_request.utility_requests.all())
         for utility_request in utility_requests:
             utility_request.output_name = names.get(utility_request.attachment_id, "")
@@ -359,7 +345,8 @@ class RequestPageMixin(PortalMixin):
                 auto_id=f"id_%s_utility{utility_request.pk}")
         plan = support_request.plan
         context = self.get_context_data(
-            support_request=support_request, conversation=conversation, loose_files=loose,
+            support_request=support_request, conversation=conversation["messages"],
+            loose_files=conversation["loose_files"],
             utility_requests=utility_requests, pending_utilities=pending,
             flags=list(support_request.no_guarantee_flags.all()),
             show_due=bool(plan and plan.is_paid),

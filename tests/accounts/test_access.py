@@ -149,3 +149,19 @@ def test_one_ownership_condition_for_admins_members_and_home_users():
     assert not access.is_customer_of(member, admins_own)
     assert access.is_customer_of(admin, members_own)
     assert access.administers(admin, acme) and not access.administers(member, acme)
+
+
+def test_memberships_are_read_once_per_user_and_again_after_a_change(
+        django_assert_num_queries):
+    """Every `visible_to` of a page asks for the caller's memberships: one read per request
+    (per user object), yet a membership given or taken away counts at once."""
+    user = UserFactory()
+    acme, globex = CompanyFactory(), CompanyFactory()
+    MembershipFactory(user=user, company=acme, role="admin")
+    with django_assert_num_queries(1):
+        assert access.memberships(user) == ([acme.pk], [])
+        assert access.memberships(user) == ([acme.pk], [])
+    membership = MembershipFactory(user=user, company=globex, role="member")
+    assert access.memberships(user) == ([acme.pk], [globex.pk])
+    membership.delete()
+    assert access.memberships(user) == ([acme.pk], [])

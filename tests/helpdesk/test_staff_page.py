@@ -199,3 +199,15 @@ def test_a_licence_recovery_request_looks_licences_up_by_a_partial_code(world, d
     other = file_request()
     assert desk.get(change_url(other), {"licence_code": key[6:17]}).context[
         "licence_lookup"] is None
+
+
+def test_the_work_page_reads_its_request_joining_few_tables(world, desk, file_request):
+    """The catalogue's rows (topic, plan, queue, product, version, rules) come from memory:
+    PostgreSQL took longer to plan the eleven-table join than to read the request."""
+    sr = file_request(world.globex_admin, world.globex_ws)
+    desk.get(change_url(sr))
+    with CaptureQueriesContext(connection) as queries:
+        assert desk.get(change_url(sr)).status_code == 200
+    main = next(q["sql"] for q in queries.captured_queries if "requester_role" in q["sql"])
+    joins = main[main.rindex('FROM "helpdesk_supportrequest"'):].count(" JOIN ")
+    assert joins <= 4, main
