@@ -28,7 +28,7 @@ def load_published_rules(version: str | None = None) -> RuleSet:
     afterwards (the loaded one, unless a newer published version has already taken effect).
     """
     rules = files.read_rules(version)
-    rule_set, _created = RuleSet.objects.update_or_create(
+    rule_set, created = RuleSet.objects.update_or_create(
         version=rules.version,
         defaults={
             "title": rules.title,
@@ -37,21 +37,19 @@ def load_published_rules(version: str | None = None) -> RuleSet:
             "is_published": True,
         },
     )
-    for position, clause in enumerate(rules.clauses, start=1):
-        Clause.objects.update_or_create(
-            rule_set=rule_set,
-            label=clause.label,
-            defaults={
-                "is_unnumbered": clause.is_unnumbered,
-                "title": clause.title,
-                "title_ms": clause.title_ms,
-                "text": clause.text,
-                "text_ms": clause.text_ms,
-                # The order of the files; steps of ten leave room for staff to insert
-                # clauses in between.
-                "position": position * 10,
-            },
-        )
+    # The order of the files; steps of ten leave room for staff to insert clauses between.
+    fields = [(clause.label, {"is_unnumbered": clause.is_unnumbered, "title": clause.title,
+                              "title_ms": clause.title_ms, "text": clause.text,
+                              "text_ms": clause.text_ms, "position": position * 10})
+              for position, clause in enumerate(rules.clauses, start=1)]
+    if created:
+        # A new version's clauses in one INSERT; the rule set's own save has already told
+        # every cache of rules to forget (they watch RuleSet and Clause alike).
+        Clause.objects.bulk_create(Clause(rule_set=rule_set, label=label, **values)
+                                   for label, values in fields)
+    else:
+        for label, values in fields:
+            Clause.objects.update_or_create(rule_set=rule_set, label=label, defaults=values)
     return current_rule_set() or rule_set
 
 
